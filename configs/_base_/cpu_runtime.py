@@ -1,0 +1,10 @@
+# Runtime for CPU runs: mmdet's defaults with gloo and the package loaded.
+_base_ = 'mmdet::_base_/default_runtime.py'
+
+custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='gloo'))
+default_hooks = dict(logger=dict(type='LoggerHook', interval=20))
+log_processor = dict(window_size=20)

@@ -1,0 +1,46 @@
+# COCO detection trained on SNIPER chips: mmdet's coco_detection with the
+# training set wrapped in a SniperDataset (chips rebuilt every epoch by
+# ChipRebuildHook). Testing is mmdet's usual full-image pipeline.
+_base_ = 'mmdet::_base_/datasets/coco_detection.py'
+
+custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
+backend_args = None
+chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                  'scale_factor', 'flip', 'flip_direction', 'chip',
+                  'chip_scale_idx', 'chip_factor')
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
+    dict(type='SnipChipCrop'),  # crop, rescale, pad to chip_size, ignores
+    dict(type='PackDetInputs', meta_keys=chip_meta_keys)
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=None,  # chips are padded squares: no aspect grouping
+    dataset=dict(
+        _delete_=True,
+        type='SniperDataset',
+        chip_cfg=dict(
+            scales=(3.0, 1.667, 512),
+            valid_ranges=((-1, 80), (32, 150), (120, -1)),
+            chip_size=512,
+            stride=(56, 59)),
+        use_neg_chips=False,
+        proposal_file=None,
+        neg_chip_cfg=dict(num_neg_chips=2),
+        dataset=dict(
+            type='CocoDataset',
+            data_root='data/coco/',
+            ann_file='annotations/instances_train2017.json',
+            data_prefix=dict(img='train2017/'),
+            # images without boxes may still give negative chips; images
+            # without any chip are skipped by SniperDataset
+            filter_cfg=dict(filter_empty_gt=False),
+            pipeline=train_pipeline,
+            backend_args=backend_args)))
+
+custom_hooks = [dict(type='ChipRebuildHook')]

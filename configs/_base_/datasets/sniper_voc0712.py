@@ -1,0 +1,61 @@
+# PASCAL VOC 07+12 trained on SNIPER chips: mmdet's voc0712 with the training
+# set (VOC2007 trainval + VOC2012 trainval, no RepeatDataset: SNIPER makes
+# several chips per image) wrapped in a SniperDataset. Scales follow the
+# original's resolution-mode yml: (short 1400, long <= 2000), (800, 1280),
+# long side 512.
+_base_ = 'mmdet::_base_/datasets/voc0712.py'
+
+custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
+backend_args = None
+dataset_type = 'VOCDataset'
+data_root = 'data/VOCdevkit/'
+chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                  'scale_factor', 'flip', 'flip_direction', 'chip',
+                  'chip_scale_idx', 'chip_factor')
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='SnipChipCrop'),
+    dict(type='PackDetInputs', meta_keys=chip_meta_keys)
+]
+voc_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    # VOC marks "difficult" boxes ignore_flag=1: they never make chips and
+    # are ignored wherever they overlap one
+    filter_cfg=dict(filter_empty_gt=False),
+    pipeline=train_pipeline,
+    backend_args=backend_args)
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=None,
+    dataset=dict(
+        _delete_=True,
+        type='SniperDataset',
+        chip_cfg=dict(
+            scales=((1400, 2000), (800, 1280), (-1, 512)),
+            valid_ranges=((-1, 80), (32, 150), (120, -1)),
+            chip_size=512,
+            stride=(56, 59)),
+        use_neg_chips=False,
+        proposal_file=None,
+        neg_chip_cfg=dict(num_neg_chips=2),
+        dataset=dict(
+            type='ConcatDataset',
+            ignore_keys=['dataset_type'],
+            datasets=[
+                dict(
+                    **voc_train,
+                    ann_file='VOC2007/ImageSets/Main/trainval.txt',
+                    data_prefix=dict(sub_data_root='VOC2007/')),
+                dict(
+                    **voc_train,
+                    ann_file='VOC2012/ImageSets/Main/trainval.txt',
+                    data_prefix=dict(sub_data_root='VOC2012/'))
+            ])))
+
+custom_hooks = [dict(type='ChipRebuildHook')]

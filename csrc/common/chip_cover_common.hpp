@@ -1,0 +1,263 @@
+// Copyright (c) mmsniper contributors. All rights reserved.
+// Device-agnostic pieces of the greedy chip cover (SNIPER, spec section 1.4),
+// shared by the CPU implementation, the CUDA kernels and, line for line, the
+// numpy reference in mmsniper/ops/chip_cover_ref.py.
+//
+// Candidate chips. Along one axis of a (scaled) image of side `size`, chips
+// of side `chip` start at the grid origins 0, stride, 2*stride, ... while
+// < size - chip, plus one edge origin size - chip; when size <= chip there is
+// a single origin 0. A candidate is (ix, iy), flat index c = iy * nx + ix,
+// covering [X(ix), min(X(ix) + chip, W)] x [Y(iy), min(Y(iy) + chip, H)].
+//
+// Containment. A box [x1, y1, x2, y2] is inside candidate c iff
+// X(ix) <= x1, x2 <= min(X(ix) + chip, W) and the same along y. Origins are
+// sorted, so the candidates holding one box form a rectangle
+// [ix_lo, ix_hi] x [iy_lo, iy_hi] of the candidate grid: the relation is
+// stored per box as 4 integers, never as a candidates x boxes matrix.
+// Comparisons are done in double on values that are exact in double (integer
+// origins, float32 coordinates), so every implementation agrees bit for bit.
+//
+// Tie-break. The original shuffles the candidates and takes the first chip
+// with the most uncovered boxes. Here the shuffle is a seeded bijection
+// `priority(c)` of [0, 2^b) (b = bits of the candidate count): the chip with
+// the most uncovered boxes wins, ties go to the lowest priority. It is a
+// random permutation that costs O(1) per candidate and never has to be
+// materialised.
+#ifndef MMSNIPER_CHIP_COVER_COMMON_HPP
+#define MMSNIPER_CHIP_COVER_COMMON_HPP
+
+#include <cstdint>
+#include <vector>
+
+#ifdef __CUDACC__
+#define MMSNIPER_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define MMSNIPER_HOST_DEVICE inline
+#endif
+
+namespace mmsniper {
+namespace chip_cover {
+
+/** Candidate origins along one axis. */
+struct Axis {
+  int64_t size;      // scaled image side (pixels)
+  int64_t chip;      // chip side (pixels)
+  int64_t stride;    // grid stride (pixels)
+  int64_t num_grid;  // number of grid origins (< size - chip)
+  int64_t num;       // number of origins (grid + edge)
+};
+
+MMSNIPER_HOST_DEVICE Axis make_axis(int64_t size, int64_t chip,
+                                    int64_t stride) {
+  Axis a;
+  a.size = size;
+  a.chip = chip;
+  a.stride = stride;
+  if (size > chip) {
+    a.num_grid = (size - chip + stride - 1) / stride;
+    a.num = a.num_grid + 1;
+  } else {
+    a.num_grid = 0;
+    a.num = 1;
+  }
+  return a;
+}
+
+MMSNIPER_HOST_DEVICE int64_t axis_origin(const Axis& a, int64_t k) {
+  return k < a.num_grid ? k * a.stride
+                        : (a.size > a.chip ? a.size - a.chip : 0);
+}
+
+MMSNIPER_HOST_DEVICE int64_t axis_end(const Axis& a, int64_t k) {
+  const int64_t e = axis_origin(a, k) + a.chip;
+  return e < a.size ? e : a.size;
+}
+
+/** Largest k with origin(k) <= v, or -1. */
+MMSNIPER_HOST_DEVICE int64_t axis_last_origin_le(const Axis& a, double v) {
+  int64_t lo = 0, hi = a.num;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (static_cast<double>(axis_origin(a, mid)) <= v) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo - 1;
+}
+
+/** Smallest k with end(k) >= v, or num. */
+MMSNIPER_HOST_DEVICE int64_t axis_first_end_ge(const Axis& a, double v) {
+  int64_t lo = 0, hi = a.num;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (static_cast<double>(axis_end(a, mid)) >= v) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
+/** Candidate rectangle [x0, x1] x [y0, y1] holding box b (empty: x0 > x1
+ * or y0 > y1). */
+struct Rect {
+  int64_t x0, x1, y0, y1;
+};
+
+MMSNIPER_HOST_DEVICE Rect box_rect(const float* b, const Axis& ax,
+                                   const Axis& ay) {
+  Rect r;
+  r.x0 = axis_first_end_ge(ax, static_cast<double>(b[2]));
+  r.x1 = axis_last_origin_le(ax, static_cast<double>(b[0]));
+  r.y0 = axis_first_end_ge(ay, static_cast<double>(b[3]));
+  r.y1 = axis_last_origin_le(ay, static_cast<double>(b[1]));
+  return r;
+}
+
+MMSNIPER_HOST_DEVICE bool rect_empty(const Rect& r) {
+  return r.x0 > r.x1 || r.y0 > r.y1;
+}
+
+/** Seeded bijection of [0, 2^bits): xor, odd multiply, xorshift (twice),
+ * add. bits <= 31, so 32-bit arithmetic is exact modulo 2^bits (and
+ * vectorises); the numpy reference computes the same in uint64. */
+struct Hash {
+  uint32_t mask, s1, m1, s2, m2;
+  int r1, r2, bits;
+};
+
+MMSNIPER_HOST_DEVICE uint32_t hash_priority(const Hash& h, uint32_t c) {
+  uint32_t x = (c ^ h.s1) & h.mask;
+  x = (x * h.m1) & h.mask;
+  x ^= x >> h.r1;
+  x = (x * h.m2) & h.mask;
+  x ^= x >> h.r2;
+  return (x + h.s2) & h.mask;
+}
+
+/** Selection key: most uncovered boxes first, then lowest priority. */
+MMSNIPER_HOST_DEVICE uint64_t select_key(int64_t count, uint64_t prio) {
+  return (static_cast<uint64_t>(count) << 32) | (0xFFFFFFFFull - prio);
+}
+
+inline uint64_t splitmix64(uint64_t& state) {
+  state += 0x9E3779B97F4A7C15ull;
+  uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+inline Hash make_hash(uint64_t seed, int64_t num_candidates) {
+  int bits = 0;
+  while ((int64_t(1) << bits) < num_candidates) ++bits;  // <= 31
+  const uint64_t mask = (uint64_t(1) << bits) - 1;
+  uint64_t state = seed;
+  Hash h;
+  h.mask = static_cast<uint32_t>(mask);
+  h.s1 = static_cast<uint32_t>(splitmix64(state) & mask);
+  h.m1 = static_cast<uint32_t>((splitmix64(state) & mask) | 1u);
+  h.s2 = static_cast<uint32_t>(splitmix64(state) & mask);
+  h.m2 = static_cast<uint32_t>((splitmix64(state) & mask) | 1u);
+  h.r1 = bits / 2 > 0 ? bits / 2 : 1;
+  h.r2 = bits / 3 > 0 ? bits / 3 : 1;
+  h.bits = bits;
+  return h;
+}
+
+/** Inverse of hash_priority (host only; used by the CUDA launcher to turn
+ * the winning key back into a candidate index). */
+inline uint64_t hash_inverse(const Hash& h, uint64_t p) {
+  const uint64_t mask = h.mask;
+  auto unxorshift = [&](uint64_t y, int r) {
+    uint64_t x = y;
+    for (int i = 0; i < h.bits; i += r) x = y ^ (x >> r);
+    return x & mask;
+  };
+  auto inv_odd = [&](uint64_t m) {
+    uint64_t inv = m;  // Newton iteration, exact mod 2^64 after 5 steps
+    for (int i = 0; i < 5; ++i) inv *= 2 - m * inv;
+    return inv;
+  };
+  uint64_t x = (p - h.s2) & mask;
+  x = unxorshift(x, h.r2);
+  x = (x * inv_odd(h.m2)) & mask;
+  x = unxorshift(x, h.r1);
+  x = (x * inv_odd(h.m1)) & mask;
+  return (x ^ h.s1) & mask;
+}
+
+/** Drop chips whose boxes all lie inside other kept chips (host only).
+ *
+ * Chips are visited from the last emitted to the first; a chip is dropped
+ * when each box assigned to it is fully inside another chip still kept, and
+ * those boxes move to the first (in emission order) such chip. `cands` and
+ * `box_chip` are updated in place (indices renumbered). Coverage is
+ * unchanged; O(N * C).
+ */
+inline void prune_redundant(const float* boxes, int64_t n, const Axis& ax,
+                            const Axis& ay, std::vector<int64_t>& cands,
+                            int64_t* box_chip) {
+  const int64_t num = static_cast<int64_t>(cands.size());
+  if (num < 2) return;
+  std::vector<double> cx1(num), cy1(num), cx2(num), cy2(num);
+  for (int64_t j = 0; j < num; ++j) {
+    const int64_t ix = cands[j] % ax.num, iy = cands[j] / ax.num;
+    cx1[j] = static_cast<double>(axis_origin(ax, ix));
+    cx2[j] = static_cast<double>(axis_end(ax, ix));
+    cy1[j] = static_cast<double>(axis_origin(ay, iy));
+    cy2[j] = static_cast<double>(axis_end(ay, iy));
+  }
+  std::vector<std::vector<int64_t>> members(num);
+  for (int64_t i = 0; i < n; ++i) {
+    if (box_chip[i] >= 0) members[box_chip[i]].push_back(i);
+  }
+  std::vector<char> alive(num, 1);
+  auto first_other = [&](int64_t i, int64_t j) -> int64_t {
+    const float* b = boxes + 4 * i;
+    const double x1 = b[0], y1 = b[1], x2 = b[2], y2 = b[3];
+    for (int64_t k = 0; k < num; ++k) {
+      if (k != j && alive[k] && cx1[k] <= x1 && x2 <= cx2[k] &&
+          cy1[k] <= y1 && y2 <= cy2[k]) {
+        return k;
+      }
+    }
+    return -1;
+  };
+  for (int64_t j = num - 1; j >= 0; --j) {
+    bool redundant = true;
+    for (int64_t i : members[j]) {
+      if (first_other(i, j) < 0) {
+        redundant = false;
+        break;
+      }
+    }
+    if (!redundant) continue;
+    alive[j] = 0;
+    for (int64_t i : members[j]) {
+      const int64_t k = first_other(i, j);
+      box_chip[i] = k;
+      members[k].push_back(i);
+    }
+    members[j].clear();
+  }
+  std::vector<int64_t> new_index(num, -1), kept;
+  for (int64_t j = 0; j < num; ++j) {
+    if (alive[j]) {
+      new_index[j] = static_cast<int64_t>(kept.size());
+      kept.push_back(cands[j]);
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (box_chip[i] >= 0) box_chip[i] = new_index[box_chip[i]];
+  }
+  cands.swap(kept);
+}
+
+}  // namespace chip_cover
+}  // namespace mmsniper
+
+#endif  // MMSNIPER_CHIP_COVER_COMMON_HPP

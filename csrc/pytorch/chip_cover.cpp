@@ -1,0 +1,55 @@
+// Copyright (c) mmsniper contributors. All rights reserved.
+// Device-agnostic entry point of the greedy chip cover.
+//
+// Inputs are validated by the Python wrapper (mmsniper/ops/chip_cover.py);
+// the checks below are a last line of defence that raise a Python
+// RuntimeError instead of crashing the process.
+#include "chip_cover_common.hpp"
+#include "pytorch_cpp_helper.hpp"
+#include "pytorch_device_registry.hpp"
+
+std::vector<at::Tensor> chip_cover_impl(const at::Tensor boxes, int64_t width,
+                                        int64_t height, int64_t chip_size,
+                                        int64_t stride, int64_t seed,
+                                        bool prune) {
+  return DISPATCH_DEVICE_IMPL(chip_cover_impl, boxes, width, height,
+                              chip_size, stride, seed, prune);
+}
+
+/**
+ * Greedy full-containment chip cover of one image at one scale.
+ *
+ * @param boxes float32 [N, 4] x1y1x2y2 in scaled-image pixels, contiguous.
+ * @param width, height scaled image size (pixels, >= 1).
+ * @param chip_size chip side (pixels, >= 1).
+ * @param stride candidate grid stride (1 <= stride <= chip_size).
+ * @param seed tie-break seed (the "shuffle").
+ * @param prune drop chips made redundant by later ones.
+ * @return {chips int32 [C, 4] x1y1x2y2 in emission order,
+ *          box_chip int64 [N], index of the chip that covers each box or -1}
+ */
+std::vector<at::Tensor> chip_cover(const at::Tensor boxes, int64_t width,
+                                   int64_t height, int64_t chip_size,
+                                   int64_t stride, int64_t seed, bool prune) {
+  TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4,
+              "chip_cover: boxes must have shape [N, 4], got ",
+              boxes.sizes());
+  TORCH_CHECK(boxes.scalar_type() == at::kFloat,
+              "chip_cover: boxes must be float32, got ", boxes.scalar_type());
+  TORCH_CHECK(boxes.is_contiguous(), "chip_cover: boxes must be contiguous");
+  TORCH_CHECK(width >= 1 && height >= 1,
+              "chip_cover: width and height must be >= 1");
+  TORCH_CHECK(chip_size >= 1, "chip_cover: chip_size must be >= 1");
+  TORCH_CHECK(stride >= 1 && stride <= chip_size,
+              "chip_cover: stride must be in [1, chip_size]");
+  TORCH_CHECK(width <= (int64_t(1) << 30) && height <= (int64_t(1) << 30),
+              "chip_cover: width and height must be <= 2^30");
+  namespace cc = mmsniper::chip_cover;
+  const int64_t num_candidates = cc::make_axis(width, chip_size, stride).num *
+                                 cc::make_axis(height, chip_size, stride).num;
+  TORCH_CHECK(num_candidates < (int64_t(1) << 31),
+              "chip_cover: too many candidate chips (", num_candidates,
+              "); use a larger stride");
+  return chip_cover_impl(boxes, width, height, chip_size, stride, seed,
+                         prune);
+}

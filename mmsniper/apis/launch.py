@@ -1,0 +1,246 @@
+"""Logic behind ``tools/train.py`` and ``tools/test.py``.
+
+The tools stay thin (argument parsing in, :func:`train` / :func:`test` out);
+everything here follows mmdet 3.3's own tools so an mmdet user finds the same
+flags: ``--work-dir``, ``--resume``, ``--amp``, ``--cfg-options``,
+``--launcher``; for testing also ``--out`` (``.pkl`` like mmdet, or ``.json``
+for COCO-format detections of any dataset), ``--show-dir`` and ``--tta``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import List, Optional
+
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.runner import Runner
+
+from ..utils.io import atomic_write, check_writable_dir
+
+
+class ToolError(Exception):
+    """A bad argument of a tool: printed as one line, exit code 2."""
+
+
+def _common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='folder for logs and outputs')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value (as in mmdet)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description='Train a detector')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed-precision training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true', help='scale lr by batch')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or (no value) from the latest '
+        'checkpoint in the work dir')
+    _common_args(parser)
+    return parser
+
+
+def test_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description='Test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--out',
+        help='dump predictions: a .pkl (mmdet raw results) or a .json '
+        '(COCO-format detections, for any dataset)')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help='only write --out (a .json), skip evaluation; for test sets '
+        'without annotations (evaluation servers)')
+    parser.add_argument(
+        '--metrics-out',
+        help='write the evaluation metrics to this json file')
+    parser.add_argument('--show', action='store_true', help='show results')
+    parser.add_argument(
+        '--show-dir', help='save painted images to work_dir/<time>/SHOW_DIR')
+    parser.add_argument(
+        '--show-interval', type=int, default=1, help='paint every N-th image')
+    parser.add_argument('--wait-time', type=float, default=2)
+    parser.add_argument('--tta', action='store_true')
+    _common_args(parser)
+    return parser
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` and apply the options shared by train and test."""
+    if not osp.isfile(args.config):
+        raise ToolError(f'config file not found: {args.config}')
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    try:
+        check_writable_dir(cfg.work_dir)
+    except ValueError as e:
+        raise ToolError(str(e)) from e
+    if cfg.launcher == 'pytorch':
+        setup_cpu_distributed(cfg)
+    return cfg
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Make ``--launcher pytorch`` work on machines without CUDA.
+
+    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
+    wraps the model with ``device_ids=[LOCAL_RANK]``, both of which fail on a
+    CPU build of torch. Without CUDA we start the process group ourselves with
+    the gloo backend (mmengine then skips its own ``init_dist``) and let DDP
+    wrap the CPU module with ``device_ids=None``. With CUDA nothing changes.
+    """
+    import torch
+    import torch.distributed as dist
+    if torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', ConfigDict())
+    cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+        type='MMDistributedDataParallel')
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
+
+
+def build_runner(cfg: Config) -> Runner:
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from mmdet.registry import RUNNERS
+    return RUNNERS.build(cfg)
+
+
+def train(argv: Optional[List[str]] = None) -> None:
+    """Entry point of ``tools/train.py``."""
+    from mmdet.utils import setup_cache_size_limit_of_dynamo
+    args = train_parser().parse_args(argv)
+    setup_cache_size_limit_of_dynamo()
+    cfg = load_config(args)
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise ToolError('--auto-scale-lr needs auto_scale_lr.'
+                            'base_batch_size in the config')
+        cfg.auto_scale_lr.enable = True
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise ToolError(f'checkpoint to resume not found: {args.resume}')
+        cfg.resume = True
+        cfg.load_from = args.resume
+    build_runner(cfg).train()
+
+
+def _enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise ToolError('--show/--show-dir need default_hooks.visualization '
+                        'in the config')
+    hook['draw'] = True
+    hook['interval'] = args.show_interval
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        hook['test_out_dir'] = args.show_dir
+
+
+def _enable_tta(cfg: Config) -> None:
+    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise ToolError('--tta needs tta_model and tta_pipeline in the '
+                        'config (see configs/sniper/*multiscale-test*.py)')
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+
+
+def _test_ann_file(cfg: Config) -> Optional[str]:
+    ds = cfg.test_dataloader.dataset
+    while 'dataset' in ds:
+        ds = ds['dataset']
+    ann = ds.get('ann_file')
+    if ann and not osp.isabs(ann) and ds.get('data_root'):
+        ann = osp.join(ds['data_root'], ann)
+    return ann
+
+
+def test(argv: Optional[List[str]] = None) -> dict:
+    """Entry point of ``tools/test.py``; returns the metrics dict."""
+    from mmdet.evaluation import DumpDetResults
+    from mmdet.utils import setup_cache_size_limit_of_dynamo
+
+    from ..evaluation import DumpCocoJson
+    args = test_parser().parse_args(argv)
+    setup_cache_size_limit_of_dynamo()
+    if not osp.isfile(args.checkpoint):
+        raise ToolError(f'checkpoint file not found: {args.checkpoint}')
+    if args.out and not args.out.endswith(('.pkl', '.pickle', '.json')):
+        raise ToolError(f'--out must be a .pkl or .json file, got {args.out}')
+    if args.format_only and not (args.out or '').endswith('.json'):
+        raise ToolError('--format-only needs --out FILE.json')
+    cfg = load_config(args)
+    cfg.load_from = args.checkpoint
+    if args.out:
+        try:
+            check_writable_dir(osp.dirname(osp.abspath(args.out)))
+        except ValueError as e:
+            raise ToolError(str(e)) from e
+    if args.show or args.show_dir:
+        _enable_visualization(cfg, args)
+    if args.tta:
+        _enable_tta(cfg)
+    runner = build_runner(cfg)
+    if args.format_only:
+        runner.test_evaluator.metrics.clear()
+    if args.out and args.out.endswith('.json'):
+        runner.test_evaluator.metrics.append(
+            DumpCocoJson(out_file=args.out, ann_file=_test_ann_file(cfg)))
+    elif args.out:
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    metrics = runner.test()
+    if args.metrics_out and runner.rank == 0:
+        with atomic_write(args.metrics_out) as f:
+            json.dump({k: float(v) if isinstance(v, (int, float)) else v
+                       for k, v in metrics.items()}, f, indent=2)
+    return metrics
+
+
+def run_tool(fn, argv: Optional[List[str]] = None) -> None:
+    """Run a tool entry point; bad arguments exit 2 with one clear line."""
+    try:
+        fn(argv)
+    except ToolError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,31 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+"""SNIPER chips: pure functions (numpy in, numpy out; no mmengine/mmdet).
+
+Entry point: :func:`generate_chips` (one image, all scales) returning a
+:class:`ChipResult`. The pieces (scale factors, the greedy cover of one
+scale, box assignment, negative chips) are importable for custom
+pipelines. Semantics and deliberate differences from the original SNIPER:
+``docs/chips.md``.
+"""
+from .assign import (chip_gt_ignore_flags, group_by_chip, overlap_mask,
+                     split_valid_invalid)
+from .cover import (boxes_to_cover, cover_scale, fits_in_chip, scale_boxes,
+                    valid_at_scale)
+from .generate import cover_inputs, generate_chips
+from .negatives import (negative_chips_scale, sample_negatives,
+                        uncovered_by)
+from .result import ChipResult
+from .scales import (DEFAULT_SCALES, DEFAULT_VALID_RANGES, box_sizes,
+                     describe_scales, in_range_masks, normalize_valid_ranges,
+                     parse_scale, scale_factor, scale_factors, scaled_size)
+
+__all__ = [
+    'ChipResult', 'DEFAULT_SCALES', 'DEFAULT_VALID_RANGES', 'box_sizes',
+    'boxes_to_cover', 'cover_inputs',
+    'chip_gt_ignore_flags', 'cover_scale', 'describe_scales', 'fits_in_chip',
+    'generate_chips', 'group_by_chip', 'in_range_masks',
+    'negative_chips_scale', 'normalize_valid_ranges', 'overlap_mask',
+    'parse_scale', 'sample_negatives', 'scale_boxes', 'scale_factor',
+    'scale_factors', 'scaled_size', 'split_valid_invalid', 'uncovered_by',
+    'valid_at_scale'
+]

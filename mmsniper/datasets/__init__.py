@@ -1,0 +1,11 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+from .synthetic import PRESETS, generate_dataset, generate_image
+from .synthetic_dataset import SyntheticScaleDataset
+from .proposals import load_proposals, save_proposals
+from .sniper_dataset import SniperDataset
+from .transforms import SnipChipCrop
+
+__all__ = [
+    'SniperDataset', 'SnipChipCrop', 'load_proposals', 'save_proposals',
+    'PRESETS', 'SyntheticScaleDataset', 'generate_dataset', 'generate_image'
+]

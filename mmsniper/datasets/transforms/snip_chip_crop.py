@@ -1,0 +1,295 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+"""Cut one SNIPER chip out of a loaded image: :class:`SnipChipCrop`."""
+from typing import Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet.registry import TRANSFORMS
+from mmdet.structures.bbox import autocast_box_type
+from mmdet.structures.mask import BitmapMasks
+
+_INTERP = {
+    'nearest': cv2.INTER_NEAREST,
+    'bilinear': cv2.INTER_LINEAR,
+    'bicubic': cv2.INTER_CUBIC,
+}
+#: Slack (original pixels) when checking that a chip lies in the image.
+_EPS = 1e-3
+
+
+@TRANSFORMS.register_module()
+class SnipChipCrop(BaseTransform):
+    """Crop a SNIPER chip from the image, rescale it by the chip's factor and
+    pad it to the chip size; move the boxes into the chip and mark the
+    invalid ones as ignored.
+
+    The chip comes from :class:`~mmsniper.datasets.SniperDataset` (keys
+    ``chip*`` below). The output image is the region ``chip`` (original
+    pixels) of the input resized by ``chip_factor``, i.e. the window
+    ``chip_scaled`` of the whole image resized by the factor, computed
+    without resizing the whole image (one affine warp of the window). It is
+    zero-padded at the bottom/right to ``chip_size x chip_size``;
+    ``img_shape`` is the unpadded content, as for mmdet's ``Pad``.
+
+    Boxes are scaled, shifted into the chip and clipped to it; boxes that do
+    not overlap the chip with a positive area are dropped. A kept box is
+    *valid* when its index is in ``chip_valid_inds`` (the boxes the chip
+    engine assigned to this chip); every other kept box is *invalid* (out
+    of the scale's valid range, assigned to another chip, cut by the chip
+    border, or crowd) and gets ``gt_ignore_flags = True``, so that
+    ``PackDetInputs`` moves it to ``ignored_instances`` and the assigners
+    (``ignore_iof_thr``) give no label to the anchors and proposals on it.
+
+    Flips: place mmdet's ``RandomFlip`` *before* this transform. It flips
+    the full image and the boxes; this transform then mirrors the chip
+    window (``flip`` / ``flip_direction``), so the chip content is the
+    mirror of the unflipped chip. A flip after this transform would move
+    the padding to the left/top. Nothing geometric should follow it.
+
+    This transform is deterministic (the chip is chosen by the dataset); it
+    draws no random numbers.
+
+    Required Keys:
+
+    - img
+    - chip (np.float32): ``[4]`` x1y1x2y2, original-image pixels.
+    - chip_factor (float): Resize factor of the chip's scale.
+    - chip_valid_inds (np.int64): Indices into ``gt_bboxes`` (as loaded by
+      ``LoadAnnotations``) of the boxes this chip trains on.
+    - chip_scaled (np.int32) (optional): The chip in resized-image pixels;
+      defaults to ``round(chip * chip_factor)``.
+    - chip_size (int) (optional): Pad side; the ``chip_size`` argument
+      wins when given.
+    - flip (bool) (optional)
+    - flip_direction (str) (optional)
+    - gt_bboxes (BaseBoxes[torch.float32]) (optional)
+    - gt_bboxes_labels (np.int64) (optional)
+    - gt_ignore_flags (bool) (optional)
+    - gt_masks (BitmapMasks) (optional)
+    - gt_seg_map (np.uint8) (optional)
+
+    Modified Keys:
+
+    - img
+    - img_shape
+    - scale_factor
+    - chip (mirrored when the image was flipped)
+    - gt_bboxes (optional)
+    - gt_bboxes_labels (optional)
+    - gt_ignore_flags (optional; created when absent)
+    - gt_masks (optional)
+    - gt_seg_map (optional)
+    - homography_matrix (optional)
+
+    Added Keys:
+
+    - pad_shape
+    - chip_scale_idx (int; -1 when absent)
+    - chip_num_valid (int): valid boxes kept in the chip.
+
+    Args:
+        chip_size (int, optional): Side of the padded output. Defaults to
+            None (``results['chip_size']``, else no padding).
+        pad_val (int | float): Image padding value. Defaults to 0.
+        seg_pad_val (int): Segmentation map padding value. Defaults to 255.
+        interpolation (str): ``'bilinear'``, ``'nearest'`` or
+            ``'bicubic'``. Defaults to ``'bilinear'`` (as mmdet's Resize).
+
+    Raises:
+        AssertionError: When the chip is not inside the image, is empty,
+            the factor is not positive, or ``chip_valid_inds`` does not
+            index the loaded boxes.
+    """
+
+    def __init__(self,
+                 chip_size: Optional[int] = None,
+                 pad_val: float = 0,
+                 seg_pad_val: int = 255,
+                 interpolation: str = 'bilinear') -> None:
+        assert chip_size is None or (isinstance(chip_size, int)
+                                     and chip_size > 0), \
+            f'chip_size must be None or a positive int, got {chip_size!r}'
+        assert interpolation in _INTERP, \
+            f'interpolation must be one of {list(_INTERP)}'
+        self.chip_size = chip_size
+        self.pad_val = pad_val
+        self.seg_pad_val = seg_pad_val
+        self.interpolation = interpolation
+
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _window(results: dict) -> Tuple[np.ndarray, float, Tuple[float,
+                                                                 float],
+                                        Tuple[int, int]]:
+        """Check the chip; return it (possibly mirrored), the factor, the
+        window origin in resized pixels and the content size ``(h, w)``."""
+        h, w = results['img'].shape[:2]
+        chip = np.asarray(results['chip'], dtype=np.float64).reshape(-1)
+        f = float(results['chip_factor'])
+        assert chip.shape == (4, ) and np.isfinite(chip).all(), \
+            f'chip must be 4 finite numbers x1y1x2y2, got {chip.tolist()}'
+        assert np.isfinite(f) and f > 0, \
+            f'chip_factor must be positive, got {f}'
+        assert (-_EPS <= chip[0] < chip[2] <= w + _EPS
+                and -_EPS <= chip[1] < chip[3] <= h + _EPS), \
+            (f'chip {chip.tolist()} is not inside the image '
+             f'(w={w}, h={h}) of {results.get("img_path", "?")}')
+        scaled = results.get('chip_scaled', None)
+        if scaled is None:
+            scaled = np.round(chip * f)
+        scaled = np.asarray(scaled, dtype=np.float64).reshape(4)
+        cw, ch = int(scaled[2] - scaled[0]), int(scaled[3] - scaled[1])
+        assert cw > 0 and ch > 0, f'empty chip window {scaled.tolist()}'
+        assert (scaled[0] >= 0 and scaled[1] >= 0
+                and scaled[2] <= np.floor(w * f + 1e-6) + 1
+                and scaled[3] <= np.floor(h * f + 1e-6) + 1), \
+            (f'chip window {scaled.tolist()} at factor {f:g} is outside the '
+             f'resized image ({w * f:.1f} x {h * f:.1f})')
+        ox, oy = float(scaled[0]), float(scaled[1])
+        if results.get('flip', False):
+            direction = results.get('flip_direction', 'horizontal')
+            assert direction in ('horizontal', 'vertical', 'diagonal'), \
+                f'unsupported flip_direction {direction!r}'
+            if direction in ('horizontal', 'diagonal'):
+                chip[[0, 2]] = w - chip[[2, 0]]
+                ox = w * f - float(scaled[2])
+            if direction in ('vertical', 'diagonal'):
+                chip[[1, 3]] = h - chip[[3, 1]]
+                oy = h * f - float(scaled[3])
+        return chip, f, (ox, oy), (ch, cw)
+
+    @staticmethod
+    def _warp(img: np.ndarray, f: float, origin: Tuple[float, float],
+              shape: Tuple[int, int], interp: int) -> np.ndarray:
+        """Pixels ``[oy, oy + h) x [ox, ox + w)`` of ``img`` resized by
+        ``f`` (half-pixel centres, as ``cv2.resize``)."""
+        ox, oy = origin
+        h, w = shape
+        if f == 1.0 and float(ox).is_integer() and float(oy).is_integer():
+            x0, y0 = int(ox), int(oy)
+            out = img[y0:y0 + h, x0:x0 + w]
+            if out.shape[:2] == (h, w):
+                return np.ascontiguousarray(out)
+        # destination pixel (u, v) samples source ((ox + u + .5) / f - .5)
+        m = np.array([[1 / f, 0, (ox + 0.5) / f - 0.5],
+                      [0, 1 / f, (oy + 0.5) / f - 0.5]],
+                     dtype=np.float64)
+        out = cv2.warpAffine(
+            img,
+            m, (w, h),
+            flags=interp | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE)
+        if img.ndim == 3 and out.ndim == 2:
+            out = out[..., None]
+        return out
+
+    @staticmethod
+    def _pad(img: np.ndarray, size: Optional[int], val) -> np.ndarray:
+        if size is None:
+            return img
+        h, w = img.shape[:2]
+        ph, pw = max(h, size), max(w, size)
+        if (ph, pw) == (h, w):
+            return img
+        out = np.full((ph, pw) + img.shape[2:], val, dtype=img.dtype)
+        out[:h, :w] = img
+        return out
+
+    # ------------------------------------------------------------------
+    @autocast_box_type()
+    def transform(self, results: dict) -> dict:
+        """Crop, rescale and pad the chip; transform and flag the boxes.
+
+        Args:
+            results (dict): Result dict from the loading pipeline.
+
+        Returns:
+            dict: The chip's results.
+        """
+        chip, f, (ox, oy), (ch, cw) = self._window(results)
+        size = self.chip_size or results.get('chip_size', None)
+        interp = _INTERP[self.interpolation]
+
+        img = self._warp(results['img'], f, (ox, oy), (ch, cw), interp)
+        results['img'] = self._pad(img, size, self.pad_val)
+        results['img_shape'] = (ch, cw)
+        results['pad_shape'] = results['img'].shape[:2]
+        results['scale_factor'] = (f, f)
+        results['chip'] = chip.astype(np.float32)
+        results.setdefault('chip_scale_idx', -1)
+
+        homography = np.array([[f, 0, -ox], [0, f, -oy], [0, 0, 1]],
+                              dtype=np.float32)
+        if results.get('homography_matrix', None) is not None:
+            results['homography_matrix'] = \
+                homography @ results['homography_matrix']
+
+        if results.get('gt_seg_map', None) is not None:
+            seg = self._warp(results['gt_seg_map'], f, (ox, oy), (ch, cw),
+                             cv2.INTER_NEAREST)
+            results['gt_seg_map'] = self._pad(seg, size, self.seg_pad_val)
+
+        if results.get('gt_bboxes', None) is None:
+            results['chip_num_valid'] = 0
+            return results
+        bboxes = results['gt_bboxes']
+        num = len(bboxes)
+        valid_inds = np.asarray(
+            results['chip_valid_inds'], dtype=np.int64).reshape(-1)
+        assert valid_inds.size == 0 or (valid_inds.min() >= 0
+                                        and valid_inds.max() < num), \
+            (f'chip_valid_inds {valid_inds.tolist()} do not index the '
+             f'{num} loaded boxes; SnipChipCrop must follow LoadAnnotations '
+             'without box filtering in between')
+        if 'instances' in results:
+            assert len(results['instances']) == num, \
+                (f'{num} boxes loaded for {len(results["instances"])} '
+                 'instances; chip_valid_inds would not match')
+        valid = np.zeros(num, dtype=bool)
+        valid[valid_inds] = True
+        ignore = results.get('gt_ignore_flags', None)
+        ignore = (np.zeros(num, dtype=bool)
+                  if ignore is None else np.asarray(ignore, bool))
+
+        bboxes.rescale_((f, f))
+        bboxes.translate_((-ox, -oy))
+        bboxes.clip_((ch, cw))
+        t = bboxes.tensor
+        keep = ((t[:, 2] > t[:, 0]) & (t[:, 3] > t[:, 1])).numpy()
+
+        results['gt_bboxes'] = bboxes[keep]
+        results['gt_ignore_flags'] = (ignore | ~valid)[keep]
+        if results.get('gt_bboxes_labels', None) is not None:
+            results['gt_bboxes_labels'] = results['gt_bboxes_labels'][keep]
+        if results.get('gt_masks', None) is not None:
+            results['gt_masks'] = self._crop_masks(results['gt_masks'], keep,
+                                                   f, (ox, oy), (ch, cw),
+                                                   size)
+        results['chip_num_valid'] = int((valid & ~ignore & keep).sum())
+        return results
+
+    def _crop_masks(self, masks, keep: np.ndarray, f: float,
+                    origin: Tuple[float, float], shape: Tuple[int, int],
+                    size: Optional[int]) -> BitmapMasks:
+        if not isinstance(masks, BitmapMasks):
+            raise NotImplementedError(
+                'SnipChipCrop supports BitmapMasks only; load masks with '
+                'LoadAnnotations(with_mask=True, poly2mask=True)')
+        kept = masks.masks[keep]
+        out = [
+            self._pad(
+                self._warp(m, f, origin, shape, cv2.INTER_NEAREST), size, 0)
+            for m in kept
+        ]
+        h, w = ((max(shape[0], size or 0), max(shape[1], size or 0)))
+        arr = (np.stack(out) if out else np.zeros((0, h, w), np.uint8))
+        return BitmapMasks(arr, h, w)
+
+    def __repr__(self) -> str:
+        repr_str = self.__class__.__name__
+        repr_str += f'(chip_size={self.chip_size}, '
+        repr_str += f'pad_val={self.pad_val}, '
+        repr_str += f'seg_pad_val={self.seg_pad_val}, '
+        repr_str += f"interpolation='{self.interpolation}')"
+        return repr_str

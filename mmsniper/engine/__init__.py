@@ -1,0 +1,2 @@
+
+from .hooks import ChipRebuildHook  # noqa: F401

@@ -1,0 +1,3 @@
+from .dump_coco_json import DumpCocoJson
+
+__all__ = ['DumpCocoJson']

@@ -1,0 +1,2 @@
+
+from .task_modules import SniperMaxIoUAssigner  # noqa: F401

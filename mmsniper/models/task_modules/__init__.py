@@ -1,0 +1,4 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+from .assigners import SniperMaxIoUAssigner
+
+__all__ = ['SniperMaxIoUAssigner']

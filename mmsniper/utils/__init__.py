@@ -1,0 +1,3 @@
+from .io import atomic_write, atomic_write_dir
+
+__all__ = ['atomic_write', 'atomic_write_dir']

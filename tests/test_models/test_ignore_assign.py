@@ -1,0 +1,164 @@
+"""Ignored (invalid) boxes are really ignored: no anchor or RoI on them gets a
+label, neither foreground nor background, through the whole data path
+(SnipChipCrop -> PackDetInputs -> DetDataPreprocessor's box conversion ->
+unpack_gt_instances -> assigner)."""
+import numpy as np
+import pytest
+import torch
+from mmdet.datasets.transforms import PackDetInputs
+from mmdet.models.utils import unpack_gt_instances
+from mmdet.models.utils.misc import samplelist_boxtype2tensor
+from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.structures.bbox import HorizontalBoxes, bbox_overlaps
+from mmengine.config import ConfigDict
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+
+import mmsniper  # noqa: F401
+from mmsniper.datasets.transforms import SnipChipCrop
+
+init_default_scope('mmdet')
+
+VALID = [40., 40., 100., 100.]
+INVALID = [150., 140., 230., 230.]
+
+
+def _chip_sample(valid_inds):
+    """A 256 x 256 chip (factor 1) with one valid and one invalid box."""
+    res = dict(
+        img=np.zeros((256, 256, 3), np.uint8),
+        img_shape=(256, 256),
+        ori_shape=(256, 256),
+        img_id=0,
+        gt_bboxes=HorizontalBoxes(torch.tensor([VALID, INVALID])),
+        gt_bboxes_labels=np.array([0, 1]),
+        gt_ignore_flags=np.zeros(2, bool),
+        chip=np.array([0, 0, 256, 256], np.float32),
+        chip_factor=1.0,
+        chip_valid_inds=np.array(valid_inds, np.int64))
+    res = SnipChipCrop(chip_size=256)(res)
+    packed = PackDetInputs()(res)
+    sample = packed['data_samples']
+    sample.set_metainfo(dict(pad_shape=(256, 256),
+                             batch_input_shape=(256, 256)))
+    samplelist_boxtype2tensor([sample])  # as DetDataPreprocessor does
+    return unpack_gt_instances([sample])
+
+
+def _rpn_head(assigner_type, ignore_iof_thr=0.3):
+    train_cfg = ConfigDict(
+        assigner=dict(
+            type=assigner_type,
+            pos_iou_thr=0.5,
+            neg_iou_thr=0.4,
+            min_pos_iou=0.3,
+            ignore_iof_thr=ignore_iof_thr),
+        # sample every anchor: any background label would show up
+        sampler=dict(
+            type='RandomSampler', num=100000, pos_fraction=1.0,
+            neg_pos_ub=-1, add_gt_as_proposals=False),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False)
+    return MODELS.build(
+        dict(
+            type='RPNHead',
+            in_channels=1,
+            feat_channels=1,
+            anchor_generator=dict(
+                type='AnchorGenerator',
+                scales=[4],
+                ratios=[0.5, 1.0, 2.0],
+                strides=[4, 8, 16, 32, 64]),
+            train_cfg=train_cfg))
+
+
+def _anchor_targets(head, gt, gt_ignore, metas):
+    sizes = [(256 // s, 256 // s) for s in (4, 8, 16, 32, 64)]
+    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    targets = head.get_targets(anchors, valid, gt, metas, gt_ignore)
+    labels = torch.cat([t.reshape(-1) for t in targets[0]])
+    weights = torch.cat([t.reshape(-1) for t in targets[1]])
+    flat = torch.cat(anchors[0])
+    return flat, labels, weights
+
+
+def _iof(boxes, region):
+    return bbox_overlaps(boxes, torch.tensor([region]), mode='iof')[:, 0]
+
+
+def test_chip_with_a_valid_and_an_invalid_box():
+    gt, gt_ignore, metas = _chip_sample(valid_inds=[0])
+    assert len(gt[0]) == 1 and len(gt_ignore[0]) == 1
+    anchors, labels, weights = _anchor_targets(
+        _rpn_head('SniperMaxIoUAssigner'), gt, gt_ignore, metas)
+    on_invalid = _iof(anchors, INVALID) > 0.3
+    assert on_invalid.sum() > 10
+    # no label at all on the invalid box: weight 0 (neither bg nor fg)
+    assert (weights[on_invalid] == 0).all()
+    # ... while the valid box has positives and the rest negatives
+    pos = (labels == 0) & (weights > 0)
+    neg = (labels == 1) & (weights > 0)
+    assert pos.sum() > 0 and neg.sum() > 100
+    assert (_iof(anchors[pos], VALID) > 0.3).all()
+    assert not neg[on_invalid].any()
+    # mmdet's MaxIoUAssigner with ignore_iof_thr does the same here
+    _, _, w_mmdet = _anchor_targets(
+        _rpn_head('MaxIoUAssigner'), gt, gt_ignore, metas)
+    assert (w_mmdet[on_invalid] == 0).all()
+    # control: without the ignore path these anchors are negatives
+    _, labels_c, w_c = _anchor_targets(
+        _rpn_head('MaxIoUAssigner', ignore_iof_thr=-1), gt, gt_ignore, metas)
+    assert ((labels_c == 1) & (w_c > 0))[on_invalid].all()
+
+
+def test_chip_without_valid_box_ignores_too():
+    """Negative chips: mmdet's MaxIoUAssigner returns early when there is no
+    valid GT and labels the invalid box background; ours does not."""
+    gt, gt_ignore, metas = _chip_sample(valid_inds=[])
+    assert len(gt[0]) == 0 and len(gt_ignore[0]) == 2
+    anchors, labels, weights = _anchor_targets(
+        _rpn_head('SniperMaxIoUAssigner'), gt, gt_ignore, metas)
+    on_invalid = (_iof(anchors, INVALID) > 0.3) | (_iof(anchors, VALID) > 0.3)
+    assert (weights[on_invalid] == 0).all()
+    assert ((labels == 1) & (weights > 0))[~on_invalid].all()
+    _, labels_m, w_m = _anchor_targets(
+        _rpn_head('MaxIoUAssigner'), gt, gt_ignore, metas)
+    assert (w_m[on_invalid] > 0).all()  # the mmdet behaviour we fix
+
+
+@pytest.mark.parametrize('valid_inds', [[0], []])
+def test_rcnn_proposals_on_invalid_boxes_are_never_sampled(valid_inds):
+    gt, gt_ignore, _ = _chip_sample(valid_inds=valid_inds)
+    assigner = TASK_UTILS.build(
+        dict(type='SniperMaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
+             min_pos_iou=0.5, match_low_quality=False))
+    sampler = TASK_UTILS.build(
+        dict(type='RandomSampler', num=1000, pos_fraction=0.25,
+             neg_pos_ub=-1, add_gt_as_proposals=True))
+    props = torch.tensor([
+        [150, 140, 230, 230],  # = invalid box
+        [160, 150, 220, 220],  # inside it
+        [40, 40, 100, 100],  # = valid box (or ignored when none valid)
+        [0, 0, 30, 30],  # background
+        [120, 0, 250, 60],  # background
+    ], dtype=torch.float32)
+    pred = InstanceData(priors=props, bboxes=props)
+    result = assigner.assign(pred, gt[0], gt_ignore[0])
+    expected = [-1, -1, 1 if valid_inds else -1, 0, 0]
+    assert result.gt_inds.tolist() == expected
+    sampling = sampler.sample(result, pred, gt[0])
+    sampled = set(sampling.pos_inds.tolist()) | set(
+        sampling.neg_inds.tolist())
+    assert not sampled & {0 + len(gt[0]), 1 + len(gt[0])}
+    assert assigner.ignore_iof_thr == 0.3  # the default
+
+
+def test_assigner_config_of_the_sniper_configs(repo_root):
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        f'{repo_root}/configs/sniper/'
+        'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
+    for stage in ('rpn', 'rcnn'):
+        a = cfg.model.train_cfg[stage].assigner
+        assert a.type == 'SniperMaxIoUAssigner' and a.ignore_iof_thr == 0.3

@@ -1,0 +1,359 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+"""chip_cover op (C++ / CUDA) against its numpy reference and the spec."""
+import os
+import os.path as osp
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import pytest
+import torch
+
+from mmsniper.ops import EXT_AVAILABLE, chip_cover, chip_cover_ref
+from mmsniper.ops.chip_cover_ref import (axis_origins, candidate_priority,
+                                         make_hash)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+NVCC = shutil.which('nvcc') or ('/usr/local/bin/nvcc' if osp.exists(
+    '/usr/local/bin/nvcc') else None)
+
+
+def _ext_with_cuda() -> bool:
+    if not EXT_AVAILABLE or not torch.cuda.is_available():
+        return False
+    from mmsniper.ops.chip_cover import ext_module
+    return bool(ext_module.with_cuda())
+
+
+needs_ext = pytest.mark.skipif(
+    not EXT_AVAILABLE, reason='mmsniper._ext is not built')
+DEVICES = [
+    pytest.param('cpu', marks=needs_ext),
+    pytest.param(
+        'cuda',
+        marks=pytest.mark.skipif(
+            not _ext_with_cuda(),
+            reason='needs a GPU and mmsniper._ext built with CUDA')),
+]
+
+
+def random_boxes(rng, n, width, height, smin=2., smax=600.):
+    """Log-uniform sizes, some boxes clustered, some sticking out."""
+    s = np.exp(rng.uniform(np.log(smin), np.log(smax), n))
+    ar = np.exp(rng.uniform(-0.6, 0.6, n))
+    bw, bh = s * ar, s / ar
+    clustered = rng.random(n) < 0.5
+    cx = np.where(clustered, rng.normal(width * 0.3, width * 0.05, n),
+                  rng.uniform(-10, width + 10, n))
+    cy = np.where(clustered, rng.normal(height * 0.6, height * 0.05, n),
+                  rng.uniform(-10, height + 10, n))
+    return np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2],
+                    axis=1).astype(np.float32)
+
+
+def spec_cover(boxes, width, height, chip, stride, seed):
+    """Transcription of spec 1.4 (dense containment, shuffled candidates,
+    first strict max): the slow definition both implementations follow."""
+    xs, ys = axis_origins(width, chip, stride), axis_origins(height, chip,
+                                                             stride)
+    cands = [(x, y, min(x + chip, width), min(y + chip, height)) for y in ys
+             for x in xs]
+    order = np.argsort(candidate_priority(np.arange(len(cands)), seed,
+                                          len(cands)))  # the shuffle
+    c = np.array(cands, dtype=np.float64)[order]
+    b = boxes.astype(np.float64)
+    inside = ((c[:, None, 0] <= b[None, :, 0]) & (b[None, :, 2] <= c[:, None,
+                                                                      2])
+              & (c[:, None, 1] <= b[None, :, 1])
+              & (b[None, :, 3] <= c[:, None, 3]))
+    uncovered = np.ones(len(boxes), bool)
+    chips, box_chip = [], np.full(len(boxes), -1, np.int64)
+    while True:
+        counts = (inside & uncovered).sum(axis=1)
+        best = 0
+        for k in range(len(c)):  # first strict max in shuffled order
+            if counts[k] > counts[best]:
+                best = k
+        if len(c) == 0 or counts[best] == 0:
+            break
+        hit = inside[best] & uncovered
+        box_chip[hit] = len(chips)
+        uncovered &= ~hit
+        chips.append(c[best])
+    return np.array(chips, np.int32).reshape(-1, 4), box_chip
+
+
+def check_cover(boxes, chips, box_chip, width, height, chip):
+    """Every box held by some chip position is covered, fully inside."""
+    b = boxes.astype(np.float64)
+    for i, j in enumerate(box_chip):
+        fits = (b[i, 0] >= 0 and b[i, 1] >= 0 and b[i, 2] <= width
+                and b[i, 3] <= height and b[i, 2] - b[i, 0] <= chip
+                and b[i, 3] - b[i, 1] <= chip)
+        if j < 0:
+            continue
+        x1, y1, x2, y2 = chips[j]
+        assert x1 <= b[i, 0] and b[i, 2] <= x2 and y1 <= b[i, 1] and \
+            b[i, 3] <= y2
+        assert fits
+    assert (chips[:, 2] - chips[:, 0] <= chip).all()
+    assert (chips[:, 3] - chips[:, 1] <= chip).all()
+
+
+# yapf: disable
+HAND_MADE = [
+    # (boxes, width, height, chip, stride, chips, box_chip)
+    ('empty', np.zeros((0, 4)), 1000, 800, 512, 32,
+     np.zeros((0, 4)), np.zeros(0)),
+    ('image smaller than a chip', [[10, 10, 50, 50], [100, 20, 290, 190]],
+     300, 200, 512, 32, [[0, 0, 300, 200]], [0, 0]),
+    ('top-left only', [[10, 10, 50, 50]], 1000, 600, 512, 32,
+     [[0, 0, 512, 512]], [0]),
+    ('edge chips', [[520, 590, 525, 599]], 530, 600, 512, 32,
+     [[18, 88, 530, 600]], [0]),
+    ('most boxes first', [[10, 10, 40, 40], [60, 10, 90, 40],
+                          [210, 10, 290, 40]], 300, 100, 100, 50,
+     [[0, 0, 100, 100], [200, 0, 300, 100]], [0, 0, 1]),
+    ('outside or too large: not held',
+     [[-5, 0, 10, 10], [0, 0, 10, 101], [0, 0, 120, 50], [90, 0, 101, 10]],
+     100, 100, 100, 10, np.zeros((0, 4)), [-1, -1, -1, -1]),
+    ('exactly a chip', [[0, 0, 100, 100]], 300, 100, 100, 50,
+     [[0, 0, 100, 100]], [0]),
+]
+# yapf: enable
+
+
+@pytest.mark.parametrize('backend', ['numpy', pytest.param('ext',
+                                                           marks=needs_ext)])
+@pytest.mark.parametrize('case', HAND_MADE, ids=[c[0] for c in HAND_MADE])
+def test_hand_made(case, backend):
+    _, boxes, width, height, chip, stride, exp_chips, exp_assign = case
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    for seed in (0, 1, 12345):
+        chips, box_chip = chip_cover(
+            boxes, width, height, chip, stride, seed, backend=backend)
+        assert chips.dtype == np.int32 and box_chip.dtype == np.int64
+        np.testing.assert_array_equal(chips,
+                                      np.asarray(exp_chips).reshape(-1, 4))
+        np.testing.assert_array_equal(box_chip, exp_assign)
+
+
+def test_prune_hand_made():
+    # the middle chip covers 4 boxes and is picked first; the chips for A
+    # and F cover its boxes too, so pruning drops it.
+    boxes = np.array([[10, 10, 12, 12], [60, 10, 62, 12], [90, 10, 92, 12],
+                      [110, 10, 112, 12], [140, 10, 142, 12],
+                      [145, 10, 160, 12]], np.float32)
+    for seed in range(5):
+        chips, box_chip = chip_cover_ref(boxes, 300, 100, 100, 50, seed)
+        assert chips[0].tolist() == [50, 0, 150, 100] and len(chips) == 3
+        pchips, pbox = chip_cover_ref(boxes, 300, 100, 100, 50, seed, True)
+        assert sorted(pchips.tolist()) == [[0, 0, 100, 100],
+                                           [100, 0, 200, 100]]
+        check_cover(boxes, pchips, pbox, 300, 100, 100)
+        assert (pbox >= 0).all()
+        if EXT_AVAILABLE:
+            out = chip_cover(boxes, 300, 100, 100, 50, seed, True,
+                             backend='ext')
+            np.testing.assert_array_equal(out[0], pchips)
+            np.testing.assert_array_equal(out[1], pbox)
+
+
+def test_reference_is_the_spec():
+    """The reference equals the dense transcription of spec 1.4."""
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        width, height = (int(v) for v in rng.integers(50, 1600, 2))
+        chip = int(rng.choice([64, 200, 512]))
+        stride = int(rng.integers(4, chip // 2 + 1))
+        boxes = random_boxes(rng, int(rng.integers(0, 40)), width, height, 2,
+                             chip)
+        ref = chip_cover_ref(boxes, width, height, chip, stride, seed)
+        spec = spec_cover(boxes, width, height, chip, stride, seed)
+        np.testing.assert_array_equal(ref[0], spec[0])
+        np.testing.assert_array_equal(ref[1], spec[1])
+
+
+def test_priority_is_a_permutation():
+    for m in (1, 2, 3, 17, 1000, 4096, 5000):
+        for seed in (0, 1, 2**62 + 7):
+            p = candidate_priority(np.arange(m), seed, m)
+            assert len(np.unique(p)) == m
+            assert p.max() < max(1, 1 << int(np.ceil(np.log2(max(m, 1)))))
+    assert make_hash(3, 10) == make_hash(3, 10)
+    assert not np.array_equal(
+        candidate_priority(np.arange(100), 1, 100),
+        candidate_priority(np.arange(100), 2, 100))
+
+
+@pytest.mark.parametrize('device', DEVICES)
+@pytest.mark.parametrize('prune', [False, True])
+def test_op_equals_reference_random(device, prune):
+    for seed in range(60):
+        rng = np.random.default_rng(1000 + seed)
+        width, height = (int(v) for v in rng.integers(30, 5000, 2))
+        chip = int(rng.choice([32, 128, 512]))
+        stride = int(rng.integers(1, chip + 1)) if seed % 4 == 0 else min(
+            chip, int(rng.integers(8, 64)))
+        n = int(rng.integers(0, 120))
+        boxes = random_boxes(rng, n, width, height, 1, chip * 1.3)
+        if seed % 5 == 0:  # integer-aligned boxes: many exact ties
+            boxes = np.round(boxes)
+        exp = chip_cover_ref(boxes, width, height, chip, stride, seed, prune)
+        t = torch.from_numpy(boxes).to(device)
+        chips, box_chip = chip_cover(t, width, height, chip, stride, seed,
+                                     prune, backend='ext')
+        assert chips.device.type == device
+        np.testing.assert_array_equal(chips.cpu().numpy(), exp[0])
+        np.testing.assert_array_equal(box_chip.cpu().numpy(), exp[1])
+        check_cover(boxes, exp[0], exp[1], width, height, chip)
+
+
+@needs_ext
+def test_prune_never_adds_chips():
+    total, pruned = 0, 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        boxes = random_boxes(rng, 80, 4000, 3000, 4, 300)
+        a = chip_cover(boxes, 4000, 3000, 512, 32, seed)
+        b = chip_cover(boxes, 4000, 3000, 512, 32, seed, prune=True)
+        np.testing.assert_array_equal(a[1] >= 0, b[1] >= 0)
+        assert len(b[0]) <= len(a[0])
+        total, pruned = total + len(a[0]), pruned + len(b[0])
+    assert pruned < total
+
+
+def test_input_types():
+    boxes = np.array([[10, 10, 50, 50]], np.float64)
+    chips, box_chip = chip_cover(boxes, 600, 600, 512, 32)
+    assert isinstance(chips, np.ndarray) and box_chip.tolist() == [0]
+    chips_i, _ = chip_cover(boxes.astype(np.int64), 600, 600, 512, 32)
+    np.testing.assert_array_equal(chips, chips_i)
+    t_chips, t_assign = chip_cover(torch.from_numpy(boxes), 600, 600, 512,
+                                   32)
+    assert isinstance(t_chips, torch.Tensor)
+    assert t_chips.dtype == torch.int32 and t_assign.dtype == torch.int64
+    np.testing.assert_array_equal(t_chips.numpy(), chips)
+    chips0, _ = chip_cover(np.zeros((0, )), 600, 600)  # shape (0,) is empty
+    assert chips0.shape == (0, 4)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(boxes=[[0, 0, 1, 1]]), 'numpy array or a torch tensor'),
+    (dict(boxes=np.zeros((3, 5), np.float32)), r'shape \[N, 4\]'),
+    (dict(boxes=np.zeros((2, 2, 4), np.float32)), r'shape \[N, 4\]'),
+    (dict(boxes=np.zeros((1, 4), bool)), 'dtype'),
+    (dict(boxes=np.zeros((1, 4), complex)), 'dtype'),
+    (dict(boxes=np.array([[0, 0, 'a', 1]])), 'dtype'),
+    (dict(boxes=np.array([[0, 0, np.nan, 1]], np.float32)), 'NaN or inf'),
+    (dict(boxes=np.array([[0, 0, 1, 1], [0, -np.inf, 1, 1]])), r'rows \[1\]'),
+    (dict(boxes=torch.zeros(1, 4, device='meta')), 'device'),
+    (dict(boxes=torch.zeros(1, 4, dtype=torch.bool)), 'dtype'),
+    (dict(width=0), 'width'),
+    (dict(height=-3), 'height'),
+    (dict(width=2.5), 'width must be an integer'),
+    (dict(chip_size=0), 'chip_size'),
+    (dict(stride=0), 'stride'),
+    (dict(stride=600), 'stride'),
+    (dict(seed=-1), 'seed'),
+    (dict(seed=2**63), 'seed'),
+    (dict(width=2**30, height=2**30, stride=1), 'candidate chips'),
+    (dict(backend='cuda'), 'backend'),
+])
+def test_bad_inputs(kwargs, match):
+    args = dict(boxes=np.zeros((1, 4), np.float32), width=600, height=600,
+                chip_size=512, stride=32, seed=0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        chip_cover(**args)
+
+
+@needs_ext
+def test_huge_image_is_bounded():
+    """20000 x 20000 at factor 3 (60000^2) with 5000 boxes: ~3.5M
+    candidates, O(candidates) memory, well under a second of work."""
+    import resource
+    import time
+    rng = np.random.default_rng(0)
+    boxes = random_boxes(rng, 5000, 60000, 60000, 6, 240)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    chips, box_chip = chip_cover(boxes, 60000, 60000, 512, 32, 0, True)
+    elapsed = time.perf_counter() - t
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
+                before) / 1024
+    check_cover(boxes, chips, box_chip, 60000, 60000, 512)
+    inside = ((boxes[:, :2] >= 0).all(1) & (boxes[:, 2] <= 60000)
+              & (boxes[:, 3] <= 60000))
+    assert (box_chip[inside] >= 0).all()
+    assert grown_mb < 300, grown_mb
+    assert elapsed < 10, elapsed
+
+
+# --------------------------------------------------------------------- CUDA
+def _nvcc(args, timeout=300):
+    return subprocess.run([NVCC] + args, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.skipif(NVCC is None, reason='nvcc not found')
+def test_cuda_kernels_compile():
+    """The kernels (csrc/common/cuda/*.cuh) compile with nvcc, through a
+    standalone harness that needs no torch headers."""
+    harness = r'''
+#include "chip_cover_cuda_kernel.cuh"
+using namespace mmsniper::chip_cover;
+void launch(const float* boxes, int64_t n, int32_t* rects, int32_t* counts,
+            unsigned long long* best, int64_t* box_chip) {
+  const Axis ax = make_axis(4000, 512, 32), ay = make_axis(3000, 512, 32);
+  const Hash h = make_hash(7, ax.num * ay.num);
+  chip_cover_count_kernel<<<GET_BLOCKS(n), THREADS_PER_BLOCK>>>(
+      n, boxes, ax, ay, rects, counts);
+  chip_cover_argmax_kernel<<<GET_BLOCKS(ax.num * ay.num),
+                             THREADS_PER_BLOCK>>>(ax.num * ay.num, counts,
+                                                  h, best);
+  chip_cover_take_kernel<<<GET_BLOCKS(n), THREADS_PER_BLOCK>>>(
+      n, rects, 1, 2, ax.num, 0, box_chip, counts);
+  (void)hash_inverse(h, 3);
+}
+'''
+    with tempfile.TemporaryDirectory() as tmp:
+        src = osp.join(tmp, 'harness.cu')
+        with open(src, 'w') as f:
+            f.write(harness)
+        res = _nvcc([
+            '-c', src, '-o',
+            osp.join(tmp, 'harness.o'), '-std=c++17', '-I',
+            osp.join(ROOT, 'csrc', 'common'), '-I',
+            osp.join(ROOT, 'csrc', 'common', 'cuda')
+        ])
+    assert res.returncode == 0, res.stderr[-3000:]
+
+
+@pytest.mark.skipif(NVCC is None, reason='nvcc not found')
+@pytest.mark.skipif(
+    os.getenv('MMSNIPER_SKIP_SLOW') == '1', reason='MMSNIPER_SKIP_SLOW=1')
+def test_cuda_launcher_compiles():
+    """pytorch/cuda/chip_cover_cuda.cu compiles with torch's headers. The
+    CPU torch wheel lacks c10/cuda/impl/cuda_cmake_macros.h, which only
+    carries the build's macros; it is skipped with
+    C10_CUDA_NO_CMAKE_CONFIGURE_FILE."""
+    from torch.utils.cpp_extension import include_paths
+    src = osp.join(ROOT, 'csrc', 'pytorch', 'cuda', 'chip_cover_cuda.cu')
+    incs = []
+    for p in include_paths() + [
+            osp.join(ROOT, 'csrc', 'common'),
+            osp.join(ROOT, 'csrc', 'common', 'cuda')
+    ]:
+        incs += ['-I', p]
+    import sysconfig
+    incs += ['-I', sysconfig.get_paths()['include']]
+    with tempfile.TemporaryDirectory() as tmp:
+        res = _nvcc([
+            '-c', src, '-o',
+            osp.join(tmp, 'launcher.o'), '-std=c++17', '-O0',
+            '-DMMSNIPER_WITH_CUDA', '-DC10_CUDA_NO_CMAKE_CONFIGURE_FILE',
+            '-DTORCH_EXTENSION_NAME=_ext', '-D_GLIBCXX_USE_CXX11_ABI=1'
+        ] + incs, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
