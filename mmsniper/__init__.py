@@ -13,6 +13,8 @@ from .utils.version_check import check_versions
 
 check_versions()
 
+from .utils import checkpoint  # noqa: E402,F401  (torch>=2.6 loading)
 from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
 
 __all__ = ['__version__']
+from . import visualization  # noqa: E402,F401

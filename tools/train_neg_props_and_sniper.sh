@@ -14,6 +14,7 @@
 # Steps whose output already exists are skipped (FORCE=1 redoes them), so a
 # failed run can simply be restarted. GPUS > 1 uses torchrun (dist_train.sh).
 # Environment: WORK_DIR (default work_dirs/CONFIG_NAME), PROPOSAL_FILE,
+# CFG_OPTIONS ("key=value ..." given to all three steps, e.g. a data root),
 # PYTHON, FORCE, DRY_RUN=1 (print the commands only), PORT.
 set -euo pipefail
 
@@ -50,6 +51,7 @@ fi
 PROPS=${PROPOSAL_FILE:-$CFG_PROPS}
 [ "$PROPS" = "-" ] && PROPS=$WORK_DIR/proposals_train.pkl
 RPN_WORK=$WORK_DIR/rpn
+read -r -a OPTS <<< "${CFG_OPTIONS:-}"
 
 run() {
     echo "+ $*"
@@ -68,7 +70,8 @@ train() {  # train CONFIG [args]
 # (a) RPN on positive chips
 if [ "${FORCE:-0}" = "1" ] || [ ! -f "$RPN_WORK/last_checkpoint" ]; then
     echo "== (a) training the RPN $RPN_CONFIG"
-    train "$RPN_CONFIG" --work-dir "$RPN_WORK"
+    train "$RPN_CONFIG" --work-dir "$RPN_WORK" \
+        ${OPTS[@]+--cfg-options "${OPTS[@]}"}
 else
     echo "== (a) skipped: $RPN_WORK/last_checkpoint exists"
 fi
@@ -85,10 +88,11 @@ if [ "${FORCE:-0}" = "1" ] || [ ! -f "$PROPS" ]; then
         run "$PYTHON" -m torch.distributed.run --nproc_per_node="$GPUS" \
             --master_port="${PORT:-29501}" \
             "$ROOT/tools/extract_proposals.py" "$RPN_CONFIG" "$CKPT" \
-            --out "$PROPS" --launcher pytorch
+            --out "$PROPS" --launcher pytorch \
+            ${OPTS[@]+--cfg-options "${OPTS[@]}"}
     else
         run "$PYTHON" "$ROOT/tools/extract_proposals.py" "$RPN_CONFIG" \
-            "$CKPT" --out "$PROPS"
+            "$CKPT" --out "$PROPS" ${OPTS[@]+--cfg-options "${OPTS[@]}"}
     fi
 else
     echo "== (b) skipped: $PROPS exists"
@@ -98,4 +102,5 @@ fi
 echo "== (c) training $CONFIG with negative chips"
 train "$CONFIG" --work-dir "$WORK_DIR" --cfg-options \
     train_dataloader.dataset.use_neg_chips=True \
-    "train_dataloader.dataset.proposal_file=$PROPS" "$@"
+    "train_dataloader.dataset.proposal_file=$PROPS" ${OPTS[@]+"${OPTS[@]}"} \
+    "$@"

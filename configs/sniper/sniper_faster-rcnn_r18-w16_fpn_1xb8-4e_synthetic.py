@@ -14,17 +14,21 @@ _base_ = [
 # The COCO recipe (scales 3 / 1.667 / long side 512, 512 chips) scaled down
 # for a CPU: synthetic images are 1000-1400 px with objects of 8-600 px, so
 # factor 1.5 zooms the small objects, 0.75 keeps the medium ones and long
-# side 320 shows the whole image. 256 px chips keep each step cheap; the
+# side 256 shows the whole image. 256 px chips keep each step cheap; the
 # valid ranges overlap like the original's and are sized so that objects
 # are about 12-200 px inside a chip (the anchors cover 16-256 px).
 scales = (1.5, 0.75, 256)
 valid_ranges = ((-1, 64), (40, 160), (120, -1))   # original px, sqrt(w*h)
+# multi-scale testing keeps per scale the detections in these (wider) ranges,
+# widened like the original's test ranges (tools/analysis/
+# benchmark_training.py uses them)
+test_valid_ranges = ((-1, 72), (40, 192), (75, -1))
 chip_size = 256
 chip_stride = (28, 31)    # ~ chip_size / 9, as 56-59 for 512 chips
 chips_per_batch = 8
 use_neg_chips = False     # needs proposal_file (tools/extract_proposals.py)
 num_neg_chips = 2         # negative chips per image and epoch
-proposal_file = 'work_dirs/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic/proposals_train.pkl'  # noqa: E501
+proposal_file = 'work_dirs/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic/proposals_train.pkl'  # noqa: E501
 rpn_config = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 max_epochs = 4
 base_lr = 1e-3            # AdamW, from scratch with trained BatchNorm

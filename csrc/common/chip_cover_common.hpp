@@ -18,14 +18,20 @@
 // origins, float32 coordinates), so every implementation agrees bit for bit.
 //
 // Tie-break. The original shuffles the candidates and takes the first chip
-// with the most uncovered boxes. Here the shuffle is a seeded bijection
-// `priority(c)` of [0, 2^b) (b = bits of the candidate count): the chip with
-// the most uncovered boxes wins, ties go to the lowest priority. It is a
-// random permutation that costs O(1) per candidate and never has to be
-// materialised.
+// with the most uncovered boxes. Here the shuffle is a seeded random order of
+// the grid columns and one of the grid rows: priority(ix, iy) =
+// rank_y(iy) << bits_x | rank_x(ix), each rank a seeded bijection of
+// [0, 2^bits) (bits = bits of the axis' candidate count). The chip with the
+// most uncovered boxes wins; ties go to the lowest priority, i.e. the
+// candidate in the first row, then the first column of the shuffled orders.
+// Ranks cost O(1) each and nothing of size O(candidates) is materialised; the
+// lowest priority over a block of candidates is (lowest row rank, lowest
+// column rank), found in O(rows + columns). For the candidates holding one
+// box (a rectangle) the winner is uniform, as with a full shuffle.
 #ifndef MMSNIPER_CHIP_COVER_COMMON_HPP
 #define MMSNIPER_CHIP_COVER_COMMON_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -121,15 +127,15 @@ MMSNIPER_HOST_DEVICE bool rect_empty(const Rect& r) {
   return r.x0 > r.x1 || r.y0 > r.y1;
 }
 
-/** Seeded bijection of [0, 2^bits): xor, odd multiply, xorshift (twice),
- * add. bits <= 31, so 32-bit arithmetic is exact modulo 2^bits (and
+/** Seeded bijection of [0, 2^bits), bits <= 31: xor, odd multiply,
+ * xorshift (twice), add. 32-bit arithmetic is exact modulo 2^bits (and
  * vectorises); the numpy reference computes the same in uint64. */
 struct Hash {
   uint32_t mask, s1, m1, s2, m2;
   int r1, r2, bits;
 };
 
-MMSNIPER_HOST_DEVICE uint32_t hash_priority(const Hash& h, uint32_t c) {
+MMSNIPER_HOST_DEVICE uint32_t hash_rank(const Hash& h, uint32_t c) {
   uint32_t x = (c ^ h.s1) & h.mask;
   x = (x * h.m1) & h.mask;
   x ^= x >> h.r1;
@@ -138,8 +144,19 @@ MMSNIPER_HOST_DEVICE uint32_t hash_priority(const Hash& h, uint32_t c) {
   return (x + h.s2) & h.mask;
 }
 
+/** Tie-break priority of the candidates: one Hash per axis. */
+struct Priority {
+  Hash hx, hy;
+};
+
+MMSNIPER_HOST_DEVICE uint32_t priority(const Priority& p, int64_t ix,
+                                       int64_t iy) {
+  return (hash_rank(p.hy, static_cast<uint32_t>(iy)) << p.hx.bits) |
+         hash_rank(p.hx, static_cast<uint32_t>(ix));
+}
+
 /** Selection key: most uncovered boxes first, then lowest priority. */
-MMSNIPER_HOST_DEVICE uint64_t select_key(int64_t count, uint64_t prio) {
+MMSNIPER_HOST_DEVICE uint64_t select_key(int64_t count, uint32_t prio) {
   return (static_cast<uint64_t>(count) << 32) | (0xFFFFFFFFull - prio);
 }
 
@@ -151,11 +168,15 @@ inline uint64_t splitmix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-inline Hash make_hash(uint64_t seed, int64_t num_candidates) {
+inline int bits_for(int64_t num) {
   int bits = 0;
-  while ((int64_t(1) << bits) < num_candidates) ++bits;  // <= 31
+  while ((int64_t(1) << bits) < num) ++bits;
+  return bits;
+}
+
+inline Hash make_hash(uint64_t& state, int64_t num) {
+  const int bits = bits_for(num);
   const uint64_t mask = (uint64_t(1) << bits) - 1;
-  uint64_t state = seed;
   Hash h;
   h.mask = static_cast<uint32_t>(mask);
   h.s1 = static_cast<uint32_t>(splitmix64(state) & mask);
@@ -168,13 +189,23 @@ inline Hash make_hash(uint64_t seed, int64_t num_candidates) {
   return h;
 }
 
-/** Inverse of hash_priority (host only; used by the CUDA launcher to turn
- * the winning key back into a candidate index). */
-inline uint64_t hash_inverse(const Hash& h, uint64_t p) {
+/** Priority of an nx x ny candidate grid (bits of nx + bits of ny must be
+ * <= 32; the op checks it). */
+inline Priority make_priority(uint64_t seed, int64_t nx, int64_t ny) {
+  uint64_t state = seed;
+  Priority p;
+  p.hx = make_hash(state, nx);
+  p.hy = make_hash(state, ny);
+  return p;
+}
+
+/** Inverse of hash_rank (host only; the CUDA launcher turns the winning
+ * key back into a candidate with it). */
+inline uint64_t hash_inverse(const Hash& h, uint64_t r) {
   const uint64_t mask = h.mask;
-  auto unxorshift = [&](uint64_t y, int r) {
+  auto unxorshift = [&](uint64_t y, int s) {
     uint64_t x = y;
-    for (int i = 0; i < h.bits; i += r) x = y ^ (x >> r);
+    for (int i = 0; i < h.bits; i += s) x = y ^ (x >> s);
     return x & mask;
   };
   auto inv_odd = [&](uint64_t m) {
@@ -182,12 +213,24 @@ inline uint64_t hash_inverse(const Hash& h, uint64_t p) {
     for (int i = 0; i < 5; ++i) inv *= 2 - m * inv;
     return inv;
   };
-  uint64_t x = (p - h.s2) & mask;
+  uint64_t x = (r - h.s2) & mask;
   x = unxorshift(x, h.r2);
   x = (x * inv_odd(h.m2)) & mask;
   x = unxorshift(x, h.r1);
   x = (x * inv_odd(h.m1)) & mask;
   return (x ^ h.s1) & mask;
+}
+
+/** x1, y1, x2, y2 of each emitted candidate, into out[4 * C]. */
+inline void write_chips(const std::vector<int64_t>& cands, const Axis& ax,
+                        const Axis& ay, int64_t* out) {
+  for (std::size_t j = 0; j < cands.size(); ++j) {
+    const int64_t ix = cands[j] % ax.num, iy = cands[j] / ax.num;
+    out[4 * j + 0] = axis_origin(ax, ix);
+    out[4 * j + 1] = axis_origin(ay, iy);
+    out[4 * j + 2] = axis_end(ax, ix);
+    out[4 * j + 3] = axis_end(ay, iy);
+  }
 }
 
 /** Drop chips whose boxes all lie inside other kept chips (host only).

@@ -8,10 +8,9 @@
 #include "pytorch_cpp_helper.hpp"
 #include "pytorch_device_registry.hpp"
 
-std::vector<at::Tensor> chip_cover_impl(const at::Tensor boxes, int64_t width,
-                                        int64_t height, int64_t chip_size,
-                                        int64_t stride, int64_t seed,
-                                        bool prune) {
+at::Tensor chip_cover_impl(const at::Tensor boxes, int64_t width,
+                           int64_t height, int64_t chip_size, int64_t stride,
+                           int64_t seed, bool prune) {
   return DISPATCH_DEVICE_IMPL(chip_cover_impl, boxes, width, height,
                               chip_size, stride, seed, prune);
 }
@@ -25,12 +24,14 @@ std::vector<at::Tensor> chip_cover_impl(const at::Tensor boxes, int64_t width,
  * @param stride candidate grid stride (1 <= stride <= chip_size).
  * @param seed tie-break seed (the "shuffle").
  * @param prune drop chips made redundant by later ones.
- * @return {chips int32 [C, 4] x1y1x2y2 in emission order,
- *          box_chip int64 [N], index of the chip that covers each box or -1}
+ * @return int64 [N + 4C] on the boxes' device: box_chip ([N], index of the
+ *     chip covering each box or -1) followed by the chips ([C, 4] x1y1x2y2
+ *     in emission order). One tensor instead of two saves a few
+ *     microseconds per call, which matters at ~20 us per image.
  */
-std::vector<at::Tensor> chip_cover(const at::Tensor boxes, int64_t width,
-                                   int64_t height, int64_t chip_size,
-                                   int64_t stride, int64_t seed, bool prune) {
+at::Tensor chip_cover(const at::Tensor boxes, int64_t width, int64_t height,
+                      int64_t chip_size, int64_t stride, int64_t seed,
+                      bool prune) {
   TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4,
               "chip_cover: boxes must have shape [N, 4], got ",
               boxes.sizes());
@@ -45,10 +46,10 @@ std::vector<at::Tensor> chip_cover(const at::Tensor boxes, int64_t width,
   TORCH_CHECK(width <= (int64_t(1) << 30) && height <= (int64_t(1) << 30),
               "chip_cover: width and height must be <= 2^30");
   namespace cc = mmsniper::chip_cover;
-  const int64_t num_candidates = cc::make_axis(width, chip_size, stride).num *
-                                 cc::make_axis(height, chip_size, stride).num;
-  TORCH_CHECK(num_candidates < (int64_t(1) << 31),
-              "chip_cover: too many candidate chips (", num_candidates,
+  const int64_t nx = cc::make_axis(width, chip_size, stride).num;
+  const int64_t ny = cc::make_axis(height, chip_size, stride).num;
+  TORCH_CHECK(cc::bits_for(nx) + cc::bits_for(ny) <= 30,
+              "chip_cover: too many candidate chips (", nx, " x ", ny,
               "); use a larger stride");
   return chip_cover_impl(boxes, width, height, chip_size, stride, seed,
                          prune);

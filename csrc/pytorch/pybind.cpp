@@ -13,9 +13,9 @@ bool with_cuda() {
 }
 
 // ---------------------------------------------------------------- chip_cover
-std::vector<at::Tensor> chip_cover(const at::Tensor boxes, int64_t width,
-                                   int64_t height, int64_t chip_size,
-                                   int64_t stride, int64_t seed, bool prune);
+at::Tensor chip_cover(const at::Tensor boxes, int64_t width, int64_t height,
+                      int64_t chip_size, int64_t stride, int64_t seed,
+                      bool prune);
 
 // --------------------------------------------------------------- focus_chips
 at::Tensor focus_chips(at::Tensor prob_map, double threshold,
@@ -27,7 +27,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         "whether mmsniper._ext was compiled with CUDA");
 
   m.def("chip_cover", &chip_cover,
-        "greedy full-containment chip cover (SNIPER positive chips)",
+        "greedy full-containment chip cover (SNIPER positive chips); "
+        "returns int64 [N + 4C]: box_chip, then chips",
         py::arg("boxes"), py::arg("width"), py::arg("height"),
         py::arg("chip_size"), py::arg("stride"), py::arg("seed"),
         py::arg("prune"));

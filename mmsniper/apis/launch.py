@@ -79,6 +79,12 @@ def test_parser() -> argparse.ArgumentParser:
         '--show-interval', type=int, default=1, help='paint every N-th image')
     parser.add_argument('--wait-time', type=float, default=2)
     parser.add_argument('--tta', action='store_true')
+    parser.add_argument(
+        '--mode',
+        choices=['single', 'sniper', 'autofocus'],
+        help='inference mode: the detector on one scale (single), the full '
+        'SNIPER pyramid (sniper) or AutoFocus on FocusChips (autofocus); '
+        'defaults to the config\'s test_mode, else single')
     _common_args(parser)
     return parser
 
@@ -220,15 +226,25 @@ def test(argv: Optional[List[str]] = None) -> dict:
         _enable_visualization(cfg, args)
     if args.tta:
         _enable_tta(cfg)
+    if args.mode or cfg.get('test_mode', None):
+        from .test_mode import apply_test_mode
+        try:
+            apply_test_mode(cfg, args.mode)
+        except ValueError as e:
+            raise ToolError(str(e)) from e
     runner = build_runner(cfg)
     if args.format_only:
         runner.test_evaluator.metrics.clear()
-    if args.out and args.out.endswith('.json'):
-        runner.test_evaluator.metrics.append(
-            DumpCocoJson(out_file=args.out, ann_file=_test_ann_file(cfg)))
-    elif args.out:
-        runner.test_evaluator.metrics.append(
-            DumpDetResults(out_file_path=args.out))
+    if args.out:
+        if args.out.endswith('.json'):
+            dump = DumpCocoJson(out_file=args.out,
+                                ann_file=_test_ann_file(cfg))
+        else:
+            dump = DumpDetResults(out_file_path=args.out)
+        # the test loop (built on first access) has already handed the
+        # dataset meta to its metrics; give it to the one we add as well
+        dump.dataset_meta = runner.test_evaluator.dataset_meta
+        runner.test_evaluator.metrics.append(dump)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
         with atomic_write(args.metrics_out) as f:

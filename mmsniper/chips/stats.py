@@ -113,8 +113,10 @@ def chip_stats(records: List[dict],
         dict: ``num_images``, ``num_boxes``, ``chips_per_img`` (``[S]``
         positive chips per image and scale), ``neg_per_img``,
         ``pixel_frac`` (``[S]`` padded chip pixels / full-pyramid pixels,
-        per scale), ``pixel_frac_total``, ``valid_frac`` (share of usable
-        boxes valid at some scale), ``valid_frac_per_scale`` ``[S]``,
+        per scale), ``pixel_frac_total``, ``mpix_per_img`` (chip pixels per
+        image, millions), ``pyramid_mpix_per_img``, ``valid_frac`` (share of
+        usable boxes valid at some scale), ``valid_frac_per_scale``
+        ``[S]``,
         ``coverage`` (share of valid (box, scale) pairs fully inside a
         positive chip of that scale; 1.0 by construction), ``ms_per_img``.
     """
@@ -160,6 +162,8 @@ def chip_stats(records: List[dict],
         neg_per_img=neg / n,
         pixel_frac=chip_pix / max(pyr_pix.sum(), 1),
         pixel_frac_total=chip_pix.sum() / max(pyr_pix.sum(), 1),
+        mpix_per_img=chip_pix.sum() / n / 1e6,
+        pyramid_mpix_per_img=pyr_pix.sum() / n / 1e6,
         valid_frac=valid_any / max(usable, 1),
         valid_frac_per_scale=valid_scale / max(usable, 1),
         coverage=covered / max(pairs, 1),

@@ -73,6 +73,48 @@ class _ImageAnns:
         return len(self.img_ids)
 
 
+def _chips_of_images(job) -> Optional[Dict[str, np.ndarray]]:
+    """Chips of a range of images (a picklable job for a process pool):
+    flat columns, or None when none of them has a chip."""
+    (inds, boxes, shapes, ignore, props, seed, epoch, chip_cfg,
+     neg_kwargs) = job
+    cols: Dict[str, list] = {
+        k: []
+        for k in ('img', 'chip', 'chip_scaled', 'scale', 'factor', 'neg',
+                  'valid', 'pixels')
+    }
+    for j, i in enumerate(inds):
+        res = generate_chips(
+            boxes[j],
+            tuple(int(v) for v in shapes[j]),
+            proposals=None if props is None else props[j],
+            gt_ignore_flags=ignore[j],
+            seed=np.random.SeedSequence([seed, epoch, i]),
+            **chip_cfg,
+            **neg_kwargs)
+        k = len(res)
+        if k == 0:
+            continue
+        cols['img'].append(np.full(k, i, np.int64))
+        cols['chip'].append(res.chips)
+        cols['chip_scaled'].append(res.chips_scaled)
+        cols['scale'].append(res.scale_inds)
+        cols['factor'].append(res.factors)
+        cols['neg'].append(res.is_negative)
+        cols['valid'].extend(res.valid_inds)
+        hw = np.maximum(res.chip_shapes, res.chip_size).astype(np.float64)
+        cols['pixels'].append(hw[:, 0] * hw[:, 1])
+    if not cols['img']:
+        return None
+    out = {k: np.concatenate(v) for k, v in cols.items() if k != 'valid'}
+    lens = np.array([len(v) for v in cols['valid']], np.int64)
+    out['valid_ptr'] = np.concatenate([[0], np.cumsum(lens)])
+    out['valid'] = (
+        np.concatenate(cols['valid']).astype(np.int64)
+        if lens.sum() else np.zeros(0, np.int64))
+    return out
+
+
 @DATASETS.register_module()
 class SniperDataset:
     """SNIPER chips of an mmdet dataset, regenerated at every epoch.
@@ -146,6 +188,9 @@ class SniperDataset:
         epoch_length (str | int): ``'first'`` or a fixed number of samples
             per epoch. Defaults to ``'first'``.
         seed (int): Base seed of the chip lists. Defaults to 0.
+        chip_workers (int): Processes (fork) generating an epoch's chips
+            (every rank builds the whole list); the result does not depend
+            on it. Defaults to 0 (in this process).
         max_refetch (int): Samples tried after one whose pipeline returns
             None. Defaults to 15.
         lazy_init (bool): Defer loading annotations / generating epoch 0
@@ -177,6 +222,7 @@ class SniperDataset:
                  neg_chip_cfg: Optional[dict] = None,
                  epoch_length: Union[str, int] = 'first',
                  seed: int = 0,
+                 chip_workers: int = 0,
                  max_refetch: int = 15,
                  lazy_init: bool = False,
                  backend_args: Optional[dict] = None) -> None:
@@ -197,6 +243,7 @@ class SniperDataset:
                              f'int, got {epoch_length!r}')
         self.epoch_length = epoch_length
         self.seed = int(seed)
+        self.chip_workers = int(chip_workers)
         self.max_refetch = max_refetch
         self.backend_args = backend_args
         self.epoch = -1
@@ -245,50 +292,37 @@ class SniperDataset:
     # per-epoch chip lists
     def _generate_epoch(self, epoch: int) -> Dict[str, np.ndarray]:
         """All chips of all images for ``epoch`` (flat arrays of length
-        ``M``, image order)."""
-        cols: Dict[str, list] = {
-            k: []
-            for k in ('img', 'chip', 'chip_scaled', 'scale', 'factor',
-                      'neg', 'valid', 'pixels')
-        }
+        ``M``, image order); ``chip_workers`` processes share the images."""
+        n = len(self._anns)
         neg_kwargs = dict(self.neg_chip_cfg)
         neg_kwargs.setdefault('num_neg_chips', 2)
-        for i in range(len(self._anns)):
-            props = None if self._proposals is None else self._proposals[i]
-            res = generate_chips(
-                self._anns.boxes[i],
-                tuple(self._anns.shapes[i]),
-                proposals=props,
-                gt_ignore_flags=self._anns.ignore[i],
-                seed=np.random.SeedSequence([self.seed, epoch, i]),
-                **self.chip_cfg,
-                **neg_kwargs)
-            k = len(res)
-            if k == 0:
-                continue
-            cols['img'].append(np.full(k, i, np.int64))
-            cols['chip'].append(res.chips)
-            cols['chip_scaled'].append(res.chips_scaled)
-            cols['scale'].append(res.scale_inds)
-            cols['factor'].append(res.factors)
-            cols['neg'].append(res.is_negative)
-            cols['valid'].extend(res.valid_inds)
-            hw = np.maximum(res.chip_shapes, res.chip_size).astype(np.float64)
-            cols['pixels'].append(hw[:, 0] * hw[:, 1])
-        if not cols['img']:
+        workers = min(self.chip_workers, n)
+        bounds = np.linspace(0, n, max(workers, 1) * 4 + 1).astype(int)
+        jobs = [(range(a, b), [self._anns.boxes[i] for i in range(a, b)],
+                 self._anns.shapes[a:b], [self._anns.ignore[i]
+                                          for i in range(a, b)],
+                 None if self._proposals is None else
+                 self._proposals[a:b], self.seed, epoch, self.chip_cfg,
+                 neg_kwargs) for a, b in zip(bounds[:-1], bounds[1:])
+                if b > a]
+        if workers > 1:
+            import multiprocessing as mp
+            with mp.get_context('fork').Pool(workers) as pool:
+                parts = pool.map(_chips_of_images, jobs)
+        else:
+            parts = [_chips_of_images(job) for job in jobs]
+        parts = [p for p in parts if p is not None]
+        if not parts:
             raise RuntimeError(
-                f'SniperDataset: no chip in any of the {len(self._anns)} '
-                f'images at epoch {epoch}; check chip_cfg (scales, '
-                'valid_ranges) against the box sizes of the dataset')
+                f'SniperDataset: no chip in any of the {n} images at epoch '
+                f'{epoch}; check chip_cfg (scales, valid_ranges) against '
+                'the box sizes of the dataset')
         out = {
-            k: np.concatenate(v)
-            for k, v in cols.items() if k not in ('valid', )
+            k: np.concatenate([p[k] for p in parts])
+            for k in parts[0] if k != 'valid_ptr'
         }
-        lens = np.array([len(v) for v in cols['valid']], np.int64)
+        lens = np.concatenate([np.diff(p['valid_ptr']) for p in parts])
         out['valid_ptr'] = np.concatenate([[0], np.cumsum(lens)])
-        out['valid'] = (
-            np.concatenate(cols['valid']).astype(np.int64)
-            if lens.sum() else np.zeros(0, np.int64))
         return out
 
     def set_epoch(self, epoch: int) -> None:
@@ -403,4 +437,5 @@ class SniperDataset:
                 f'{type(self.dataset).__name__}, chip_cfg={self.chip_cfg}, '
                 f'use_neg_chips={self.use_neg_chips}, proposal_file='
                 f'{self.proposal_file!r}, neg_chip_cfg={self.neg_chip_cfg}, '
-                f'epoch_length={self.epoch_length!r}, seed={self.seed})')
+                f'epoch_length={self.epoch_length!r}, seed={self.seed}, '
+                f'chip_workers={self.chip_workers})')

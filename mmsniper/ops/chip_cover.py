@@ -6,6 +6,7 @@ GPU tensors) with the numpy reference :mod:`.chip_cover_ref` as fallback.
 Every input is checked here, before it reaches C++, so bad input raises a
 ``ValueError`` naming the problem instead of crashing the process.
 """
+import math
 import numbers
 import warnings
 from typing import Tuple, Union
@@ -148,7 +149,11 @@ def chip_cover(boxes: ArrayLike,
         >>> chips.tolist(), box_chip.tolist()
         ([[0, 0, 512, 512], [160, 0, 672, 512]], [0, 1])
     """
-    check_boxes(boxes)
+    if not (type(boxes) is np.ndarray and boxes.dtype == np.float32
+            and boxes.ndim == 2 and boxes.shape[1] == 4
+            and boxes.flags.c_contiguous
+            and math.isfinite(np.add.reduce(boxes, axis=None))):
+        check_boxes(boxes)  # the fast path above covers the common case
     width = _check_int('width', width, 1, MAX_SIDE)
     height = _check_int('height', height, 1, MAX_SIDE)
     chip_size = _check_int('chip_size', chip_size, 1, MAX_SIDE)
@@ -176,19 +181,24 @@ def chip_cover(boxes: ArrayLike,
             np.ascontiguousarray(boxes.reshape(-1, 4), dtype=np.float32))
 
     use_ext = ext_module is not None and backend != 'numpy'
-    if use_ext and t.is_cuda and not ext_module.with_cuda():
+    if use_ext and is_tensor and t.is_cuda and not ext_module.with_cuda():
         warnings.warn('mmsniper._ext was built without CUDA: chip_cover '
                       'runs on the CPU for CUDA inputs')
         t = t.cpu()
+    n = t.shape[0]
     if use_ext:
-        chips, box_chip = ext_module.chip_cover(t, width, height, chip_size,
-                                                stride, seed, bool(prune))
-    else:
-        if backend == 'auto':
-            warn_fallback('chip_cover')
-        c, a = chip_cover_ref(t.cpu().numpy(), width, height, chip_size,
-                              stride, seed, bool(prune))
-        chips, box_chip = torch.from_numpy(c), torch.from_numpy(a)
+        out = ext_module.chip_cover(t, width, height, chip_size, stride, seed,
+                                    bool(prune))  # [box_chip (N), chips]
+        if is_tensor:
+            return (out[n:].view(-1, 4).to(torch.int32).to(device),
+                    out[:n].to(device))
+        out = out.numpy()
+        return out[n:].reshape(-1, 4).astype(np.int32), out[:n]
+    if backend == 'auto':
+        warn_fallback('chip_cover')
+    chips, box_chip = chip_cover_ref(t.cpu().numpy(), width, height,
+                                     chip_size, stride, seed, bool(prune))
     if is_tensor:
-        return chips.to(device), box_chip.to(device)
-    return chips.numpy(), box_chip.numpy()
+        return (torch.from_numpy(chips).to(device),
+                torch.from_numpy(box_chip).to(device))
+    return chips, box_chip

@@ -21,9 +21,9 @@ candidates holding a box form a rectangle of the grid, found by binary
 search. Memory is ``O(M + N)``: no candidates x boxes matrix.
 
 Greedy: take the candidate holding the most uncovered boxes, ties to the
-lowest seeded priority (the original's random shuffle, see
-:func:`candidate_priority`); emit it, mark its boxes covered, repeat while
-the best candidate holds at least one uncovered box.
+lowest seeded priority (the original's random shuffle, here of the grid's
+rows and columns, see :func:`candidate_priority`); emit it, mark its boxes
+covered, repeat while the best candidate holds at least one uncovered box.
 
 Memory is ``O(M + N)``; time is ``O(M)`` per emitted chip (this reference
 recounts the arg-max over all candidates each round; the native op uses a
@@ -62,49 +62,54 @@ def _splitmix64(state: int) -> Tuple[int, int]:
     return z ^ (z >> 31), state
 
 
-def make_hash(seed: int, num_candidates: int) -> Tuple[int, ...]:
-    """Parameters ``(mask, s1, m1, s2, m2, r1, r2)`` of the seeded bijection
-    of ``[0, 2^bits)`` with ``2^bits >= num_candidates``."""
+def make_hash(state: int, num: int) -> Tuple[Tuple[int, ...], int]:
+    """Parameters ``(mask, s1, m1, s2, m2, r1, r2, bits)`` of a seeded
+    bijection of ``[0, 2^bits)`` with ``2^bits >= num``, and the advanced
+    splitmix64 state."""
     bits = 0
-    while (1 << bits) < num_candidates:
+    while (1 << bits) < num:
         bits += 1
     mask = (1 << bits) - 1
-    state = int(seed) & _MASK64
     vals = []
     for _ in range(4):
         v, state = _splitmix64(state)
         vals.append(v & mask)
     s1, m1, s2, m2 = vals[0], vals[1] | 1, vals[2], vals[3] | 1
-    r1 = max(bits // 2, 1)
-    r2 = max(bits // 3, 1)
-    return mask, s1, m1, s2, m2, r1, r2
+    return (mask, s1, m1, s2, m2, max(bits // 2, 1), max(bits // 3, 1),
+            bits), state
 
 
-def candidate_priority(cands: np.ndarray, seed: int,
-                       num_candidates: int) -> np.ndarray:
-    """Tie-break priority of candidates (lower wins).
-
-    A seeded bijection of ``[0, 2^bits)``: xor, odd multiply, xorshift,
-    odd multiply, xorshift, add, all modulo ``2^bits``. Sorting the
-    candidates by it is a random permutation, i.e. the original's shuffle,
-    but each value costs O(1) and needs no O(M) array in the native op.
-
-    Args:
-        cands (np.ndarray): Candidate indices ``[K]`` (< num_candidates).
-        seed (int): Shuffle seed, ``0 <= seed < 2**63``.
-        num_candidates (int): ``M``.
-
-    Returns:
-        np.ndarray: uint64 ``[K]``, distinct for distinct candidates.
-    """
-    mask, s1, m1, s2, m2, r1, r2 = (np.uint64(v)
-                                    for v in make_hash(seed, num_candidates))
-    x = (np.asarray(cands, dtype=np.uint64) ^ s1) & mask
+def hash_rank(values: np.ndarray, params: Tuple[int, ...]) -> np.ndarray:
+    """The bijection: xor, odd multiply, xorshift, odd multiply, xorshift,
+    add, all modulo ``2^bits``. uint64 ``[K]``."""
+    mask, s1, m1, s2, m2, r1, r2, _ = (np.uint64(v) for v in params)
+    x = (np.asarray(values, dtype=np.uint64) ^ s1) & mask
     x = (x * m1) & mask
     x ^= x >> r1
     x = (x * m2) & mask
     x ^= x >> r2
     return (x + s2) & mask
+
+
+def candidate_priority(seed: int, nx: int, ny: int) -> np.ndarray:
+    """Tie-break priority of every candidate (lower wins): uint64
+    ``[ny, nx]``.
+
+    The original shuffles the candidates; here the columns and the rows of
+    the candidate grid are shuffled by seeded bijections (ranks) and
+    ``priority = rank_y << bits_x | rank_x``: ties go to the first row,
+    then the first column, of the shuffled orders. Values are distinct.
+
+    Args:
+        seed (int): Shuffle seed, ``0 <= seed < 2**63``.
+        nx (int): Candidates per row.
+        ny (int): Candidates per column.
+    """
+    hx, state = make_hash(int(seed) & _MASK64, nx)
+    hy, _ = make_hash(state, ny)
+    rx = hash_rank(np.arange(nx), hx)
+    ry = hash_rank(np.arange(ny), hy)
+    return (ry[:, None] << np.uint64(hx[-1])) | rx[None, :]
 
 
 def box_rects(boxes: np.ndarray, xs: np.ndarray, ys: np.ndarray, width: int,
@@ -222,7 +227,7 @@ def chip_cover_ref(boxes: np.ndarray,
     np.add.at(diff, (y1[o] + 1, x0[o]), -1)
     np.add.at(diff, (y1[o] + 1, x1[o] + 1), 1)
     counts = diff.cumsum(0).cumsum(1)[:ny, :nx].ravel()
-    prio = candidate_priority(np.arange(nx * ny), seed, nx * ny)
+    prio = candidate_priority(seed, nx, ny).ravel()
 
     cands: List[int] = []
     box_chip = np.full(len(boxes), -1, dtype=np.int64)

@@ -112,6 +112,7 @@ def test_rebuilt_every_epoch_identically_on_every_rank(tiny_synthetic_root):
     a = _syn_dataset(tiny_synthetic_root)
     b = _syn_dataset(tiny_synthetic_root, lazy_init=True)
     n = len(a)
+    c0 = dict(a._chips)
     chips0 = a._chips['chip_scaled'].copy()
     a.set_epoch(1)
     b.set_epoch(1)
@@ -123,6 +124,10 @@ def test_rebuilt_every_epoch_identically_on_every_rank(tiny_synthetic_root):
                 and (a._chips['chip_scaled'] == chips0).all())
     a.set_epoch(0)
     np.testing.assert_array_equal(a._chips['chip_scaled'], chips0)
+    # chip generation in worker processes gives the same list
+    d = _syn_dataset(tiny_synthetic_root, chip_workers=2)
+    for k in ('chip_scaled', 'img', 'valid', 'valid_ptr', 'pixels'):
+        np.testing.assert_array_equal(d._chips[k], c0[k])
     c = _syn_dataset(tiny_synthetic_root, seed=1)
     assert not (len(c._chips['chip_scaled']) == len(chips0)
                 and (c._chips['chip_scaled'] == chips0).all())

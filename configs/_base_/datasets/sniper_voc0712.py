@@ -44,6 +44,7 @@ train_dataloader = dict(
         use_neg_chips=False,
         proposal_file=None,
         neg_chip_cfg=dict(num_neg_chips=2),
+        chip_workers=4,  # processes rebuilding the chip list each epoch
         dataset=dict(
             type='ConcatDataset',
             ignore_keys=['dataset_type'],

@@ -38,7 +38,8 @@ __global__ void chip_cover_count_kernel(const int64_t n,
  * count is 0. `best` must be zeroed before the launch. */
 __global__ void chip_cover_argmax_kernel(const int64_t m,
                                          const int32_t* __restrict__ counts,
-                                         const Hash h,
+                                         const int64_t nx,
+                                         const Priority prio,
                                          unsigned long long* best) {
   __shared__ unsigned long long smem[THREADS_PER_BLOCK];
   unsigned long long local = 0;
@@ -46,7 +47,7 @@ __global__ void chip_cover_argmax_kernel(const int64_t m,
     const int32_t cnt = counts[c];
     if (cnt > 0) {
       const unsigned long long key = static_cast<unsigned long long>(
-          select_key(cnt, hash_priority(h, static_cast<uint64_t>(c))));
+          select_key(cnt, priority(prio, c % nx, c / nx)));
       local = key > local ? key : local;
     }
   }

@@ -6,9 +6,9 @@
 //      into cells whose candidates hold exactly the same boxes, so they keep
 //      equal counts for the whole greedy and the cell is represented by its
 //      lowest tie-break priority (the candidate the original's shuffle would
-//      meet first, recovered by inverting the priority bijection). Only
-//      candidates inside some rectangle are visited, so the work is
-//      O(|union of rectangles| + cells), not O(candidates);
+//      meet first): its lowest row rank and lowest column rank, O(1) per
+//      cell. The work is O(boxes log boxes + cells + grid side), not
+//      O(candidates);
 //   3. per cell, the number of boxes it holds (2-D difference array), packed
 //      with its priority into one selection key;
 //   4. greedy over a two-level tournament: cells are grouped in 8x8 tiles
@@ -31,22 +31,6 @@
 namespace mmsniper {
 namespace chip_cover {
 
-// Lowest priority of the candidates start, start + 1, ..., start + len - 1
-// (one row of a cell). A plain loop the compiler vectorises; on x86-64 GCC
-// also builds an AVX2 clone picked at load time.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static inline uint32_t row_min_priority(const Hash h,
-                                 uint32_t start, uint32_t len) {
-  uint32_t best = 0xFFFFFFFFu;
-  for (uint32_t k = 0; k < len; ++k) {
-    const uint32_t p = hash_priority(h, start + k);
-    best = p < best ? p : best;
-  }
-  return best;
-}
-
 /** Greedy cover of `n` boxes (float32 [n, 4], scaled pixels).
  *
  * @param cands out: emitted candidates (flat index iy * ax.num + ix), in
@@ -55,7 +39,7 @@ static inline uint32_t row_min_priority(const Hash h,
  *     -1 if none (must be pre-filled with -1).
  */
 inline void greedy_cover(const float* boxes, int64_t n, const Axis& ax,
-                         const Axis& ay, const Hash& h,
+                         const Axis& ay, const Priority& prio,
                          std::vector<int64_t>& cands, int64_t* assign) {
   const int64_t nx = ax.num;
   // 1. candidate rectangle of every box
@@ -96,8 +80,41 @@ inline void greedy_cover(const float* boxes, int64_t n, const Axis& ax,
              1;
     }
 
-    // 3. counts per cell, keys and representatives of non-empty cells
-    std::vector<int32_t> counts(gx * gy, 0);
+    // 3. lowest column rank of every compressed column and lowest row rank
+    //    of every compressed row: a cell's lowest priority combines them
+    std::vector<uint32_t> col_rank(gx), row_rank(gy);
+    std::vector<int64_t> col_arg(gx), row_arg(gy);
+    for (int64_t x = 0; x < gx; ++x) {
+      uint32_t best = 0xFFFFFFFFu;
+      for (int64_t cx = xe[x]; cx < xe[x + 1]; ++cx) {
+        const uint32_t r = hash_rank(prio.hx, static_cast<uint32_t>(cx));
+        if (r < best) {
+          best = r;
+          col_arg[x] = cx;
+        }
+      }
+      col_rank[x] = best;
+    }
+    for (int64_t y = 0; y < gy; ++y) {
+      uint32_t best = 0xFFFFFFFFu;
+      for (int64_t cy = ye[y]; cy < ye[y + 1]; ++cy) {
+        const uint32_t r = hash_rank(prio.hy, static_cast<uint32_t>(cy));
+        if (r < best) {
+          best = r;
+          row_arg[y] = cy;
+        }
+      }
+      row_rank[y] = best;
+    }
+
+    // 4. counts per cell (2-D difference array) packed into keys, and the
+    //    best key of every tile of 8 x 8 cells (one tile for few cells)
+    const bool flat = gx * gy <= 256;
+    const int64_t TX = flat ? gx : 8, TY = flat ? gy : 8;
+    const int64_t ntx = (gx + TX - 1) / TX, nty = (gy + TY - 1) / TY;
+    std::vector<uint64_t> tile_best(ntx * nty, 0);
+    std::vector<int64_t> tile_arg(ntx * nty, 0);
+    std::vector<uint64_t> keys(gx * gy);
     {
       std::vector<int32_t> diff((gx + 1) * (gy + 1), 0);
       const int64_t w = gx + 1;
@@ -111,38 +128,25 @@ inline void greedy_cover(const float* boxes, int64_t n, const Axis& ax,
       std::vector<int32_t> above(gx, 0);
       for (int64_t y = 0; y < gy; ++y) {
         int32_t run = 0;
-        for (int64_t x = 0; x < gx; ++x) {
+        const uint32_t hi = row_rank[y] << prio.hx.bits;
+        uint64_t* row = keys.data() + y * gx;
+        for (int64_t x = 0; x < gx; ++x) {  // branch-free
           run += diff[y * w + x];
           above[x] += run;
-          counts[y * gx + x] = above[x];
+          const uint64_t k = select_key(above[x], hi | col_rank[x]);
+          row[x] = above[x] > 0 ? k : 0;
         }
-      }
-    }
-    std::vector<uint64_t> keys(gx * gy, 0);
-    for (int64_t y = 0; y < gy; ++y) {
-      for (int64_t x = 0; x < gx; ++x) {
-        const int64_t cell = y * gx + x;
-        if (counts[cell] <= 0) continue;
-        // lowest priority of the cell (vectorisable min); its candidate is
-        // recovered from the key by inverting the bijection when emitted
-        uint32_t best = 0xFFFFFFFFu;
-        const uint32_t len = static_cast<uint32_t>(xe[x + 1] - xe[x]);
-        for (int64_t cy = ye[y]; cy < ye[y + 1]; ++cy) {
-          const uint32_t p = row_min_priority(
-              h, static_cast<uint32_t>(cy * nx + xe[x]), len);
-          best = p < best ? p : best;
+        const int64_t t0 = (y / TY) * ntx;
+        for (int64_t x = 0; x < gx; ++x) {
+          const int64_t t = t0 + x / TX;
+          const bool gt = row[x] > tile_best[t];
+          tile_best[t] = gt ? row[x] : tile_best[t];
+          tile_arg[t] = gt ? y * gx + x : tile_arg[t];
         }
-        keys[cell] = select_key(counts[cell], best);
       }
     }
 
-    // 4. tiles of 8 x 8 cells caching their best key (one tile holding
-    //    every cell, i.e. a plain scan per round, when there are few cells)
-    const bool flat = gx * gy <= 256;
-    const int64_t TX = flat ? gx : 8, TY = flat ? gy : 8;
-    const int64_t ntx = (gx + TX - 1) / TX, nty = (gy + TY - 1) / TY;
-    std::vector<uint64_t> tile_best(ntx * nty, 0);
-    std::vector<int64_t> tile_arg(ntx * nty, 0);
+    // 5. greedy rounds
     auto refresh = [&](int64_t t) {
       const int64_t tx = t % ntx, ty = t / ntx;
       const int64_t x_end = std::min(gx, (tx + 1) * TX);
@@ -150,18 +154,16 @@ inline void greedy_cover(const float* boxes, int64_t n, const Axis& ax,
       uint64_t best = 0;
       int64_t arg = 0;
       for (int64_t y = ty * TY; y < y_end; ++y) {
-        for (int64_t x = tx * TX; x < x_end; ++x) {
+        for (int64_t x = tx * TX; x < x_end; ++x) {  // branch-free arg-max
           const uint64_t k = keys[y * gx + x];
-          if (k > best) {
-            best = k;
-            arg = y * gx + x;
-          }
+          const bool gt = k > best;
+          best = gt ? k : best;
+          arg = gt ? y * gx + x : arg;
         }
       }
       tile_best[t] = best;
       tile_arg[t] = arg;
     };
-    for (int64_t t = 0; t < ntx * nty; ++t) refresh(t);
     std::vector<char> dirty(ntx * nty, 0);
     std::vector<int64_t> dirty_list;
 
@@ -172,12 +174,11 @@ inline void greedy_cover(const float* boxes, int64_t n, const Axis& ax,
         if (tile_best[t] > tile_best[bt]) bt = t;
       }
       if ((tile_best[bt] >> 32) == 0) break;
-      // 5. emit the best cell's candidate, cover the boxes of the cell
+      // emit the best cell's candidate, cover the boxes of the cell
       const int64_t cell = tile_arg[bt];
       const int64_t j = static_cast<int64_t>(cands.size());
-      const uint64_t prio = 0xFFFFFFFFull - (tile_best[bt] & 0xFFFFFFFFull);
-      cands.push_back(static_cast<int64_t>(hash_inverse(h, prio)));
       const int64_t ix = cell % gx, iy = cell / gx;
+      cands.push_back(row_arg[iy] * nx + col_arg[ix]);
       for (size_t k = 0; k < open.size();) {
         const int64_t i = open[k];
         const Rect& q = crects[i];

@@ -7,26 +7,22 @@
 #ifdef MMSNIPER_WITH_CUDA
 
 // ---------------------------------------------------------------- chip_cover
-std::vector<at::Tensor> ChipCoverCUDAKernelLauncher(const at::Tensor boxes,
-                                                    int64_t width,
-                                                    int64_t height,
-                                                    int64_t chip_size,
-                                                    int64_t stride,
-                                                    int64_t seed, bool prune);
+at::Tensor ChipCoverCUDAKernelLauncher(const at::Tensor boxes, int64_t width,
+                                       int64_t height, int64_t chip_size,
+                                       int64_t stride, int64_t seed,
+                                       bool prune);
 
-std::vector<at::Tensor> chip_cover_cuda(const at::Tensor boxes, int64_t width,
-                                        int64_t height, int64_t chip_size,
-                                        int64_t stride, int64_t seed,
-                                        bool prune) {
+at::Tensor chip_cover_cuda(const at::Tensor boxes, int64_t width,
+                           int64_t height, int64_t chip_size, int64_t stride,
+                           int64_t seed, bool prune) {
   CHECK_CUDA_INPUT(boxes);
   return ChipCoverCUDAKernelLauncher(boxes, width, height, chip_size, stride,
                                      seed, prune);
 }
 
-std::vector<at::Tensor> chip_cover_impl(const at::Tensor boxes, int64_t width,
-                                        int64_t height, int64_t chip_size,
-                                        int64_t stride, int64_t seed,
-                                        bool prune);
+at::Tensor chip_cover_impl(const at::Tensor boxes, int64_t width,
+                           int64_t height, int64_t chip_size, int64_t stride,
+                           int64_t seed, bool prune);
 REGISTER_DEVICE_IMPL(chip_cover_impl, CUDA, chip_cover_cuda);
 
 // --------------------------------------------------------------- focus_chips

@@ -1,0 +1,80 @@
+# AutoFocus on CPU: the SNIPER synthetic recipe (quarter-width ResNet-18 +
+# FPN, 256x256 chips at 3 scales) plus a FocusPixel head trained jointly on
+# the same chips, and the three ways to test it.
+#   python tools/train.py \
+#       configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py
+#   python tools/test.py CONFIG CKPT --mode autofocus   # FocusChips
+#   python tools/test.py CONFIG CKPT --mode sniper      # full 3-scale pyramid
+#   python tools/test.py CONFIG CKPT                    # single scale
+_base_ = '../sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
+
+# ---------------- frequently changed parameters ----------------
+# FocusPixel labels, in chip pixels (spec 5.1 gives 5 / 64 / 90 for 512 px
+# chips; the synthetic chips are 256 px with objects at half the chip-pixel
+# sizes of the COCO recipe, so the thresholds are halved too).
+focus_dc_low = 2.5        # sqrt(area) <= this: don't care
+focus_small = 32          # (dc_low, small): FocusPixel (positive)
+focus_dc_high = 45        # [small, dc_high): don't care; above: negative
+# Test scales, coarse to fine, as the training scales (long side 256, then
+# factors 0.75 and 1.5), and their valid ranges in original pixels
+# (sqrt(area): lo exclusive, hi inclusive, -1 open): the SNIPER config's
+# test_valid_ranges, coarse to fine.
+test_scales = (256, 0.75, 1.5)
+test_valid_ranges = ((75, -1), (40, 192), (-1, 72))
+# per transition (coarse->mid, mid->fine): dilation d, threshold t and
+# minimum chip side k in cells of the current scale (spec 5.3)
+focus_transitions = (
+    dict(dilation=3, threshold=0.1, min_chip_cells=4),
+    dict(dilation=3, threshold=0.2, min_chip_cells=10))
+border_margin = 10.       # original px (spec 5.4)
+# ----------------------------------------------------------------
+
+model = dict(
+    type='FocusFasterRCNN',
+    focus_head=dict(
+        type='FocusPixelHead',
+        in_channels=64,
+        feat_channels=64,
+        in_index=2,       # P4 of the FPN: stride 16
+        stride=16,
+        dc_low=focus_dc_low,
+        small_thresh=focus_small,
+        dc_high=focus_dc_high),
+    # per image or chip, before the cross-scale merge (spec 4: score > 1e-3)
+    test_cfg=dict(
+        rpn=dict(nms_pre=1000, max_per_img=300),
+        rcnn=dict(score_thr=1e-3, max_per_img=100)))
+
+# Test pipeline of the multi-scale modes: the original image, unresized
+# (the wrappers resize and crop it per scale).
+multiscale_test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape'))
+]
+merge_nms = dict(type='soft_nms', method='gaussian', sigma=0.55,
+                 min_score=1e-3, iou_threshold=0.3)
+# --mode sniper (or --tta): the full pyramid
+sniper_test_model = dict(
+    type='SniperMultiScaleTTA',
+    tta_cfg=dict(
+        scales=test_scales[::-1],               # finest first
+        valid_ranges=test_valid_ranges[::-1],
+        nms=merge_nms,
+        max_per_img=200,
+        chips_per_batch=1))
+tta_model = sniper_test_model
+tta_pipeline = multiscale_test_pipeline
+# --mode autofocus
+autofocus_test_model = dict(
+    type='AutoFocusDetector',
+    autofocus_cfg=dict(
+        scales=test_scales,
+        valid_ranges=test_valid_ranges,
+        focus=focus_transitions,
+        border_margin=border_margin,
+        nms=merge_nms,
+        max_per_img=200,
+        chips_per_batch=1))

@@ -1,0 +1,4 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+from .focus_pixel_head import FocusPixelHead, focus_pixel_labels
+
+__all__ = ['FocusPixelHead', 'focus_pixel_labels']

@@ -1,0 +1,79 @@
+"""The SNIPER configs: inheritance, the frequently changed block reaching the
+dataset, the twin RPN configs and the 7-epoch schedule with its decay at
+epoch 5.33."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim.scheduler import ConstantLR, LinearLR
+
+CONFIGS = sorted(
+    glob.glob(
+        osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sniper',
+                 'sniper_*.py')))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_sniper_config(path, repo_root):
+    cfg = Config.fromfile(path)
+    ds = cfg.train_dataloader.dataset
+    assert ds.type == 'SniperDataset'
+    assert ds.chip_cfg.scales == cfg.scales
+    assert ds.chip_cfg.valid_ranges == cfg.valid_ranges
+    assert ds.chip_cfg.chip_size == cfg.chip_size
+    assert 'SnipChipCrop' in [t['type'] for t in ds.dataset.get(
+        'pipeline', None) or ds.dataset.datasets[0].pipeline]
+    assert {'type': 'ChipRebuildHook'} in cfg.custom_hooks
+    assert 'mmsniper' in cfg.custom_imports.imports
+    name = osp.basename(path)
+    if '_rpn_' in name:
+        assert cfg.model.type == 'RPN' and not ds.use_neg_chips
+        assert cfg.model.train_cfg.rpn.assigner.type == 'SniperMaxIoUAssigner'
+        return
+    assert ds.use_neg_chips == cfg.use_neg_chips
+    assert ds.neg_chip_cfg.num_neg_chips == cfg.num_neg_chips
+    assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
+    for stage in ('rpn', 'rcnn'):
+        a = cfg.model.train_cfg[stage].assigner
+        assert a.type == 'SniperMaxIoUAssigner' and a.ignore_iof_thr == 0.3
+    assert cfg.model.backbone.norm_cfg.requires_grad
+    assert not cfg.model.backbone.get('norm_eval', False)
+    if name.endswith('_coco.py') or name.endswith('_voc0712.py'):
+        assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+        assert cfg.train_cfg.max_epochs == 7
+
+
+def test_coco_r101_recipe():
+    cfg = Config.fromfile([p for p in CONFIGS
+                           if 'r101_fpn_8xb16-amp-7e_coco' in p][0])
+    assert cfg.scales == (3.0, 1.667, 512)
+    assert cfg.valid_ranges == ((-1, 80), (32, 150), (120, -1))
+    assert cfg.chip_size == 512 and cfg.train_dataloader.batch_size == 16
+    assert cfg.model.backbone.depth == 101
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == (
+        'SGD', 0.015, 0.9, 1e-4)
+    # the schedule: warm-up 0.0005 -> 0.015 over 1000 iterations, x0.1
+    # from epoch 5.33 (iteration int(5.33 * L)) to the end
+    optim = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.015)
+    epoch_len = 300
+    warm, decay = cfg.param_scheduler
+    s1 = LinearLR(optim, start_factor=warm.start_factor, by_epoch=False,
+                  begin=warm.begin, end=warm.end)
+    s2 = ConstantLR.build_iter_from_epoch(
+        optim, factor=decay.factor, begin=decay.begin,
+        epoch_length=epoch_len)
+    lrs = []
+    for _ in range(7 * epoch_len):
+        lrs.append(optim.param_groups[0]['lr'])
+        optim.step()
+        s1.step()
+        s2.step()
+    assert lrs[0] == pytest.approx(0.0005)
+    assert lrs[1000] == pytest.approx(0.015)
+    switch = int(5.33 * epoch_len)
+    assert lrs[switch - 1] == pytest.approx(0.015)
+    assert lrs[switch] == pytest.approx(0.0015)
+    assert lrs[-1] == pytest.approx(0.0015)
