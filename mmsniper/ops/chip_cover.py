@@ -17,7 +17,7 @@ import torch
 from .chip_cover_ref import chip_cover_ref
 from .ext_loader import try_load_ext, warn_fallback
 
-ext_module = try_load_ext('_ext', ['chip_cover'])
+ext_module = try_load_ext('_ext', ['chip_cover', 'chip_cover_numpy'])
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 
@@ -33,7 +33,8 @@ def _check_int(name: str, value, low: int, high: int) -> int:
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (numbers.Integral, np.integer)):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        if isinstance(value, (float, np.floating)) and float(
+                value).is_integer():
             value = int(value)
         else:
             raise ValueError(f'{name} must be an integer, got {value!r}')
@@ -129,6 +130,12 @@ def chip_cover(boxes: ArrayLike,
         backend (str): ``'auto'`` (the extension when built, else numpy),
             ``'ext'`` or ``'numpy'``. Defaults to ``'auto'``.
 
+    Numpy arrays go to the C++ op without tensor conversions; CPU tensors
+    to the C++ op; CUDA tensors to the CUDA op (or, when the extension was
+    built without CUDA, to the C++ op with a warning, results moved back).
+    Without the extension the numpy reference runs (same results), with a
+    one-time warning.
+
     Returns:
         tuple: Same array type (and device) as ``boxes``:
 
@@ -147,7 +154,7 @@ def chip_cover(boxes: ArrayLike,
         ...                  dtype=np.float32)
         >>> chips, box_chip = chip_cover(boxes, 1000, 600, 512, 32)
         >>> chips.tolist(), box_chip.tolist()
-        ([[0, 0, 512, 512], [160, 0, 672, 512]], [0, 1])
+        ([[160, 0, 672, 512], [0, 0, 512, 512]], [1, 0])
     """
     if not (type(boxes) is np.ndarray and boxes.dtype == np.float32
             and boxes.ndim == 2 and boxes.shape[1] == 4
@@ -171,34 +178,34 @@ def chip_cover(boxes: ArrayLike,
     if backend == 'ext' and ext_module is None:
         raise ValueError("backend='ext' but mmsniper._ext is not built")
 
-    is_tensor = isinstance(boxes, torch.Tensor)
-    if is_tensor:
-        device = boxes.device
-        t = boxes.detach().reshape(-1, 4).to(torch.float32).contiguous()
-    else:
-        device = None
-        t = torch.from_numpy(
-            np.ascontiguousarray(boxes.reshape(-1, 4), dtype=np.float32))
-
     use_ext = ext_module is not None and backend != 'numpy'
-    if use_ext and is_tensor and t.is_cuda and not ext_module.with_cuda():
+    if not isinstance(boxes, torch.Tensor):
+        b = np.ascontiguousarray(boxes.reshape(-1, 4), dtype=np.float32)
+        n = len(b)
+        if use_ext:  # numpy in, numpy out: no tensor conversions
+            out = ext_module.chip_cover_numpy(b, width, height, chip_size,
+                                              stride, seed, bool(prune))
+            return out[n:].reshape(-1, 4).astype(np.int32), out[:n]
+        if backend == 'auto':
+            warn_fallback('chip_cover')
+        return chip_cover_ref(b, width, height, chip_size, stride, seed,
+                              bool(prune))
+
+    device = boxes.device
+    t = boxes.detach().reshape(-1, 4).to(torch.float32).contiguous()
+    n = t.shape[0]
+    if use_ext and t.is_cuda and not ext_module.with_cuda():
         warnings.warn('mmsniper._ext was built without CUDA: chip_cover '
                       'runs on the CPU for CUDA inputs')
         t = t.cpu()
-    n = t.shape[0]
     if use_ext:
         out = ext_module.chip_cover(t, width, height, chip_size, stride, seed,
                                     bool(prune))  # [box_chip (N), chips]
-        if is_tensor:
-            return (out[n:].view(-1, 4).to(torch.int32).to(device),
-                    out[:n].to(device))
-        out = out.numpy()
-        return out[n:].reshape(-1, 4).astype(np.int32), out[:n]
+        return (out[n:].view(-1, 4).to(torch.int32).to(device),
+                out[:n].to(device))
     if backend == 'auto':
         warn_fallback('chip_cover')
     chips, box_chip = chip_cover_ref(t.cpu().numpy(), width, height,
                                      chip_size, stride, seed, bool(prune))
-    if is_tensor:
-        return (torch.from_numpy(chips).to(device),
-                torch.from_numpy(box_chip).to(device))
-    return chips, box_chip
+    return (torch.from_numpy(chips).to(device),
+            torch.from_numpy(box_chip).to(device))

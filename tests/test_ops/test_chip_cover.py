@@ -223,6 +223,11 @@ def test_op_equals_reference_random(device, prune):
         assert chips.device.type == device
         np.testing.assert_array_equal(chips.cpu().numpy(), exp[0])
         np.testing.assert_array_equal(box_chip.cpu().numpy(), exp[1])
+        if device == 'cpu':  # the numpy entry point of the CPU op
+            a, b = chip_cover(boxes, width, height, chip, stride, seed,
+                              prune, backend='ext')
+            np.testing.assert_array_equal(a, exp[0])
+            np.testing.assert_array_equal(b, exp[1])
         check_cover(boxes, exp[0], exp[1], width, height, chip)
 
 
@@ -253,6 +258,32 @@ def test_input_types():
     np.testing.assert_array_equal(t_chips.numpy(), chips)
     chips0, _ = chip_cover(np.zeros((0, )), 600, 600)  # shape (0,) is empty
     assert chips0.shape == (0, 4)
+
+
+def test_fallback_without_extension(monkeypatch):
+    import sys
+
+    from mmsniper.ops import ext_loader
+    mod = sys.modules['mmsniper.ops.chip_cover']
+    monkeypatch.setattr(mod, 'ext_module', None)
+    monkeypatch.setattr(ext_loader, '_WARNED', set())
+    boxes = np.array([[10, 10, 50, 50], [600, 10, 650, 40]], np.float32)
+    exp = chip_cover_ref(boxes, 1000, 600, 512, 32, 3)
+    with pytest.warns(RuntimeWarning, match='falls back'):
+        out = chip_cover(boxes, 1000, 600, 512, 32, 3)
+    np.testing.assert_array_equal(out[0], exp[0])
+    t = chip_cover(torch.from_numpy(boxes), 1000, 600, 512, 32, 3)
+    np.testing.assert_array_equal(t[1].numpy(), exp[1])
+    with pytest.raises(ValueError, match="backend='ext'"):
+        chip_cover(boxes, 1000, 600, 512, 32, 3, backend='ext')
+
+
+@needs_ext
+def test_load_ext_names_missing_symbols():
+    from mmsniper.ops import load_ext
+    assert load_ext('_ext', ['chip_cover']).chip_cover is not None
+    with pytest.raises(ImportError, match='no_such_op'):
+        load_ext('_ext', ['chip_cover', 'no_such_op'])
 
 
 @pytest.mark.parametrize('kwargs, match', [

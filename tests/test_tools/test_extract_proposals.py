@@ -101,7 +101,7 @@ def test_tool_bad_arguments(repo_root, tmp_path):
 
 def test_train_neg_props_and_sniper_dry_run(repo_root, tmp_path):
     env = dict(DRY_RUN='1', WORK_DIR=str(tmp_path / 'w'),
-               PYTHON=sys.executable)
+               PYTHON=sys.executable, CFG_OPTIONS='a.b=1 c=2')
     res = subprocess.run(
         ['bash', 'tools/train_neg_props_and_sniper.sh', SNIPER_CFG, '1'],
         cwd=repo_root, capture_output=True, text=True, timeout=120,
@@ -113,6 +113,7 @@ def test_train_neg_props_and_sniper_dry_run(repo_root, tmp_path):
     assert 'tools/extract_proposals.py ' + RPN_CFG in lines[1]
     assert 'train_dataloader.dataset.use_neg_chips=True' in lines[2]
     assert 'train_dataloader.dataset.proposal_file=' in lines[2]
+    assert all('a.b=1 c=2' in x for x in lines)
     bad = subprocess.run(['bash', 'tools/train_neg_props_and_sniper.sh',
                           'configs/sniper/nope.py'], cwd=repo_root,
                          capture_output=True, text=True, timeout=60)

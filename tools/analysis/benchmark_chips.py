@@ -108,7 +108,8 @@ def time_call(fn, repeat):
 def bench_source(records, args):
     from mmsniper.chips import cover_inputs, generate_chips
     from mmsniper.chips.stats import chip_stats
-    from mmsniper.ops import chip_cover
+    from mmsniper.ops import EXT_AVAILABLE, chip_cover
+    op_backend = 'ext' if EXT_AVAILABLE else 'numpy'  # no extension: ref
     scales, ranges = parse_scales(args.scales), parse_ranges(args.valid_ranges)
     k, st = args.chip_size, args.stride
     t_op = t_ref = 0.
@@ -127,7 +128,7 @@ def bench_source(records, args):
             seed = args.seed + i * 7919 + s
             ta, a = time_call(
                 lambda: chip_cover(inp['boxes'], ws, hs, k, st, seed,
-                                   backend='ext'), args.repeat)
+                                   backend=op_backend), args.repeat)
             tb, b = time_call(
                 lambda: chip_cover(inp['boxes'], ws, hs, k, st, seed,
                                    backend='numpy'), args.repeat)
@@ -141,7 +142,7 @@ def bench_source(records, args):
             dense_op, dense_ref = dense_op + img_op, dense_ref + img_ref
     n = max(len(records), 1)
     cfg = dict(scales=scales, valid_ranges=ranges, chip_size=k, stride=st,
-               seed=args.seed, backend='ext')
+               seed=args.seed, backend=op_backend)
     pruned = chip_stats(records, prune=True, **cfg)
     plain = chip_stats(records, prune=False, **cfg)
     t_gen = 0.

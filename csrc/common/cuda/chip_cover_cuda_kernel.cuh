@@ -2,7 +2,8 @@
 // CUDA kernels of the greedy chip cover: the data-parallel parts
 // (candidates x boxes containment counts, per-round arg-max, covering the
 // boxes of the chosen chip). The round loop runs on the host
-// (pytorch/cuda/chip_cover_cuda.cu). Semantics: csrc/common/chip_cover_common.hpp.
+// (pytorch/cuda/chip_cover_cuda.cu). Semantics:
+// csrc/common/chip_cover_common.hpp.
 #ifndef MMSNIPER_CHIP_COVER_CUDA_KERNEL_CUH
 #define MMSNIPER_CHIP_COVER_CUDA_KERNEL_CUH
 

@@ -9,29 +9,37 @@
 #include "pytorch_cpp_helper.hpp"
 #include "pytorch_device_registry.hpp"
 
-at::Tensor chip_cover_cpu(const at::Tensor boxes, int64_t width,
-                          int64_t height, int64_t chip_size, int64_t stride,
-                          int64_t seed, bool prune) {
+// Torch-free CPU cover: [box_chip (N), chips (C x 4)] in one vector. Also
+// the body of the numpy entry point (chip_cover_numpy in ../chip_cover.cpp).
+std::vector<int64_t> chip_cover_host(const float* boxes, int64_t n,
+                                     int64_t width, int64_t height,
+                                     int64_t chip_size, int64_t stride,
+                                     int64_t seed, bool prune) {
   namespace cc = mmsniper::chip_cover;
-  CHECK_CPU_INPUT(boxes);
-  TORCH_CHECK(boxes.scalar_type() == at::kFloat, "boxes must be float32");
-  const int64_t n = boxes.size(0);
-  const float* b = boxes.data_ptr<float>();
   const cc::Axis ax = cc::make_axis(width, chip_size, stride);
   const cc::Axis ay = cc::make_axis(height, chip_size, stride);
   const cc::Priority prio =
       cc::make_priority(static_cast<uint64_t>(seed), ax.num, ay.num);
   std::vector<int64_t> cands;
-  std::vector<int64_t> assign(n, -1);
-  cc::greedy_cover(b, n, ax, ay, prio, cands, assign.data());
-  if (prune) cc::prune_redundant(b, n, ax, ay, cands, assign.data());
+  std::vector<int64_t> out(n, -1);
+  cc::greedy_cover(boxes, n, ax, ay, prio, cands, out.data());
+  if (prune) cc::prune_redundant(boxes, n, ax, ay, cands, out.data());
+  out.resize(n + 4 * cands.size());
+  cc::write_chips(cands, ax, ay, out.data() + n);
+  return out;
+}
 
-  // one output: [box_chip (N), chips (C x 4)]
-  const int64_t num = static_cast<int64_t>(cands.size());
-  at::Tensor out = at::empty({n + 4 * num}, boxes.options().dtype(at::kLong));
-  int64_t* o = out.data_ptr<int64_t>();
-  std::copy(assign.begin(), assign.end(), o);
-  cc::write_chips(cands, ax, ay, o + n);
+at::Tensor chip_cover_cpu(const at::Tensor boxes, int64_t width,
+                          int64_t height, int64_t chip_size, int64_t stride,
+                          int64_t seed, bool prune) {
+  CHECK_CPU_INPUT(boxes);
+  TORCH_CHECK(boxes.scalar_type() == at::kFloat, "boxes must be float32");
+  const std::vector<int64_t> res =
+      chip_cover_host(boxes.data_ptr<float>(), boxes.size(0), width, height,
+                      chip_size, stride, seed, prune);
+  at::Tensor out = at::empty({static_cast<int64_t>(res.size())},
+                             boxes.options().dtype(at::kLong));
+  std::copy(res.begin(), res.end(), out.data_ptr<int64_t>());
   return out;
 }
 

@@ -1,21 +1,21 @@
 // Copyright (c) mmsniper contributors. All rights reserved.
-// Host greedy chip cover (SNIPER spec section 1.4), near-linear in the
-// number of (box, candidate) containment pairs, never in candidates x boxes:
+// Host greedy chip cover (SNIPER spec section 1.4). Never builds a
+// candidates x boxes matrix nor an array over all candidates:
 //   1. per box, the rectangle of candidates holding it (binary search);
 //   2. coordinate compression: the rectangle borders cut the candidate grid
 //      into cells whose candidates hold exactly the same boxes, so they keep
-//      equal counts for the whole greedy and the cell is represented by its
+//      equal counts for the whole greedy; a cell is represented by its
 //      lowest tie-break priority (the candidate the original's shuffle would
-//      meet first): its lowest row rank and lowest column rank, O(1) per
-//      cell. The work is O(boxes log boxes + cells + grid side), not
-//      O(candidates);
-//   3. per cell, the number of boxes it holds (2-D difference array), packed
-//      with its priority into one selection key;
-//   4. greedy over a two-level tournament: cells are grouped in 8x8 tiles
-//      that cache their best key; a round emits the best cell's candidate,
-//      covers its boxes, decrements the cells of their rectangles and
-//      refreshes the tiles whose best cell was decremented;
-//   5. stop when the best cell holds no uncovered box.
+//      meet first), i.e. its lowest row rank and lowest column rank;
+//   3. ranks: O(grid side) hashes;
+//   4. per cell, the number of boxes it holds (2-D difference array) packed
+//      with its priority into one selection key, and the best key of every
+//      8x8 tile of cells;
+//   5. greedy rounds: emit the best tile's best cell, cover its boxes,
+//      decrement the cells of their rectangles, refresh the tiles whose best
+//      cell was decremented; stop when the best cell holds no uncovered box.
+// Work: O(N log N + cells + grid side + rounds x (tiles + N)) plus the
+// decrements, with cells <= (2N + 1)^2 and <= about the candidate count.
 //
 // Torch-free, so it can be compiled and benchmarked on its own; the op
 // (pytorch/cpu/chip_cover.cpp) wraps it in tensors.

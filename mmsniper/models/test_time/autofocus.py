@@ -13,7 +13,7 @@ from mmengine.structures import PixelData
 from torch import Tensor
 
 from ...chips.focus import focus_chips
-from ...chips.merge import DEFAULT_NMS_CFG, border_prune, merge_detections, \
+from ...chips.merge import DEFAULT_NMS_CFG, border_prune, \
     valid_range_filter
 from ...chips.scales import scale_factor, scaled_size
 from .base import BaseChipTestDetector, ChipJob
@@ -84,9 +84,10 @@ class AutoFocusDetector(BaseChipTestDetector):
             dict per transition with ``dilation``, ``threshold`` and
             ``min_chip_cells``; defaults to spec 5.3's ``(3, 0.02, 16)``,
             ``(3, 0.2, 20)``), ``border_margin`` (original px, defaults to
-            10), ``nms`` (defaults to Gaussian soft-NMS sigma 0.55),
+            10), ``nms`` (defaults to Gaussian soft-NMS sigma 0.55; None:
+            no NMS),
             ``max_per_img`` (defaults to 200), ``chips_per_batch``
-            (defaults to 1), ``stride`` (defaults to the head's).
+            (int or one per scale, defaults to 1), ``stride`` (defaults to the head's).
 
     Examples:
         >>> autofocus_test_model = dict(
@@ -153,7 +154,8 @@ class AutoFocusDetector(BaseChipTestDetector):
                                  f'lacks {sorted(missing)}')
             self.transitions.append(t)
         self.border_margin = float(cfg.get('border_margin', 10.))
-        self.nms_cfg = dict(cfg.get('nms', DEFAULT_NMS_CFG))
+        nms_cfg = cfg.get('nms', DEFAULT_NMS_CFG)
+        self.nms_cfg = None if nms_cfg is None else dict(nms_cfg)
         self.max_per_img = int(cfg.get('max_per_img', 200))
         self.stride = int(cfg.get('stride', self.detector.focus_head.stride))
         self.autofocus_cfg = cfg
@@ -203,7 +205,9 @@ class AutoFocusDetector(BaseChipTestDetector):
                     np.asarray(chips[i], np.float32).reshape(-1, 4))
             if not jobs:
                 continue
-            results = self.run_chips(images, jobs, with_focus=with_focus)
+            results = self.run_chips(
+                images, jobs, with_focus=with_focus,
+                batch_size=self.batch_size(s))
             next_chips = [[] for _ in images]
             for job, res in zip(jobs, results):
                 i = job.img_idx
@@ -244,8 +248,8 @@ class AutoFocusDetector(BaseChipTestDetector):
             for f in factors[i]:
                 sh, sw = scaled_size((h, w), f)
                 full += sh * sw
-            bboxes, scores, labels = merge_detections(
-                dets[i], self.nms_cfg, self.max_per_img)
+            bboxes, scores, labels = self.merge(dets[i], self.nms_cfg,
+                                                self.max_per_img)
             sample = self._pack(
                 sample, img, bboxes, scores, labels, rescale,
                 dict(

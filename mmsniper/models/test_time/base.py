@@ -33,6 +33,8 @@ from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ...chips.merge import merge_detections
+
 
 class ChipJob(NamedTuple):
     """One detector run: ``chip`` (original px, float) of image
@@ -105,7 +107,8 @@ class BaseChipTestDetector(BaseDetector):
             detector with ``predict(inputs, data_samples, rescale)``).
         module (dict | nn.Module, optional): Alias of ``detector``, so that
             mmdet's ``--tta`` (``dict(**tta_model, module=model)``) works.
-        chips_per_batch (int): Chips per detector call. Defaults to 1.
+        chips_per_batch (int | list[int]): Chips per detector call, or one
+            value per scale (in the wrapper's scale order). Defaults to 1.
         data_preprocessor (dict, optional): The wrapper's own preprocessor.
             Defaults to ``BaseDataPreprocessor`` (device transfer only).
         init_cfg (dict, optional): Unused. Defaults to None.
@@ -114,7 +117,7 @@ class BaseChipTestDetector(BaseDetector):
     def __init__(self,
                  detector: Union[ConfigType, nn.Module, None] = None,
                  module: Union[ConfigType, nn.Module, None] = None,
-                 chips_per_batch: int = 1,
+                 chips_per_batch: Union[int, Sequence[int]] = 1,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
@@ -125,10 +128,20 @@ class BaseChipTestDetector(BaseDetector):
         detector = detector if detector is not None else module
         self.detector = detector if isinstance(
             detector, nn.Module) else MODELS.build(detector)
-        if int(chips_per_batch) < 1:
-            raise ValueError(
-                f'chips_per_batch must be >= 1, got {chips_per_batch}')
-        self.chips_per_batch = int(chips_per_batch)
+        sizes = list(chips_per_batch) if isinstance(
+            chips_per_batch, (list, tuple)) else [chips_per_batch]
+        if not sizes or any(int(b) < 1 for b in sizes):
+            raise ValueError('chips_per_batch must be >= 1 (or a list of '
+                             f'them, one per scale), got {chips_per_batch}')
+        self.chips_per_batch = [int(b) for b in sizes] if isinstance(
+            chips_per_batch, (list, tuple)) else int(chips_per_batch)
+
+    def batch_size(self, scale_idx: int) -> int:
+        """Chips per detector call at scale ``scale_idx``."""
+        if isinstance(self.chips_per_batch, list):
+            return self.chips_per_batch[min(scale_idx,
+                                            len(self.chips_per_batch) - 1)]
+        return self.chips_per_batch
 
     # ------------------------------------------------------------------
     # checkpoints of the plain detector load into the wrapper
@@ -193,8 +206,9 @@ class BaseChipTestDetector(BaseDetector):
     def run_chips(self,
                   images: List[np.ndarray],
                   jobs: List[ChipJob],
-                  with_focus: bool = False) -> List[ChipResult]:
-        """Run the detector on every job, ``chips_per_batch`` at a time.
+                  with_focus: bool = False,
+                  batch_size: Optional[int] = None) -> List[ChipResult]:
+        """Run the detector on every job, ``batch_size`` at a time.
 
         Args:
             images (list[np.ndarray]): Original images, ``(H, W, C)``
@@ -202,6 +216,8 @@ class BaseChipTestDetector(BaseDetector):
             jobs (list[ChipJob]): The chips to run.
             with_focus (bool): Also return the FocusPixel maps (the inner
                 detector must have a ``focus_head``). Defaults to False.
+            batch_size (int, optional): Chips per detector call. Defaults
+                to :meth:`batch_size` of scale 0.
 
         Returns:
             list[ChipResult]: In the order of ``jobs``.
@@ -214,8 +230,9 @@ class BaseChipTestDetector(BaseDetector):
         order = sorted(range(len(jobs)),
                        key=lambda i: (-sizes[i][0] * sizes[i][1], i))
         results: List[Optional[ChipResult]] = [None] * len(jobs)
-        for start in range(0, len(order), self.chips_per_batch):
-            batch = order[start:start + self.chips_per_batch]
+        batch_size = batch_size or self.batch_size(0)
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
             inputs, samples = [], []
             for i in batch:
                 job = jobs[i]
@@ -268,6 +285,26 @@ class BaseChipTestDetector(BaseDetector):
         data_sample.pred_instances = inst
         data_sample.set_metainfo(extra_meta)
         return data_sample
+
+    @staticmethod
+    def merge(dets: List[Tuple[Tensor, Tensor, Tensor]],
+              nms_cfg: Optional[dict],
+              max_per_img: int) -> Tuple[Tensor, Tensor, Tensor]:
+        """Merge per-scale/chip detections with
+        :func:`~mmsniper.chips.merge.merge_detections`; ``nms_cfg=None``
+        only concatenates and keeps the ``max_per_img`` best (no NMS)."""
+        if nms_cfg is not None:
+            return merge_detections(dets, nms_cfg, max_per_img)
+        if not dets:
+            return (torch.zeros((0, 4)), torch.zeros((0, )),
+                    torch.zeros((0, ), dtype=torch.long))
+        bboxes = torch.cat([d[0].reshape(-1, 4) for d in dets]).float()
+        scores = torch.cat([d[1].reshape(-1) for d in dets]).float()
+        labels = torch.cat([d[2].reshape(-1) for d in dets]).long()
+        scores, order = scores.sort(descending=True, stable=True)
+        if max_per_img > 0:
+            scores, order = scores[:max_per_img], order[:max_per_img]
+        return bboxes[order], scores, labels[order]
 
     def predict(self,
                 batch_inputs: List[Tensor],

@@ -10,8 +10,7 @@ from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptMultiConfig
 from torch import Tensor
 
-from ...chips.merge import DEFAULT_NMS_CFG, merge_detections, \
-    valid_range_filter
+from ...chips.merge import DEFAULT_NMS_CFG, valid_range_filter
 from ...chips.scales import parse_scale, scale_factor, scaled_size
 from .base import BaseChipTestDetector, ChipJob
 
@@ -69,9 +68,11 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
             (one ``(lo, hi)`` per scale, -1 open, None for no filter;
             defaults to spec 4's ``(-1, 90), (32, 180), (75, -1)`` with the
             default scales, else None), ``nms`` (``batched_nms`` config,
-            defaults to Gaussian soft-NMS sigma 0.55, score floor 1e-3),
+            defaults to Gaussian soft-NMS sigma 0.55, score floor 1e-3;
+            None: no NMS, only the top ``max_per_img``),
             ``max_per_img`` (defaults to 200), ``chips_per_batch`` (images
-            per detector call at one scale, defaults to 1).
+            per detector call at one scale, or one value per scale;
+            defaults to 1).
 
     Examples:
         >>> tta_model = dict(
@@ -112,7 +113,8 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
         self.scales = scales
         self.valid_ranges = check_scales_and_ranges(scales, ranges,
                                                     type(self).__name__)
-        self.nms_cfg = dict(tta_cfg.get('nms', DEFAULT_NMS_CFG))
+        nms_cfg = tta_cfg.get('nms', DEFAULT_NMS_CFG)
+        self.nms_cfg = None if nms_cfg is None else dict(nms_cfg)
         self.max_per_img = int(tta_cfg.get('max_per_img', 200))
         self.tta_cfg = tta_cfg
 
@@ -145,7 +147,9 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
                 sh, sw = scaled_size((h, w), f)
                 full[i] += sh * sw
                 jobs.append(ChipJob(i, (0., 0., float(w), float(h)), f))
-            for job, res in zip(jobs, self.run_chips(images, jobs)):
+            results = self.run_chips(
+                images, jobs, batch_size=self.batch_size(s))
+            for job, res in zip(jobs, results):
                 bboxes, scores, labels = res.bboxes, res.scores, res.labels
                 if self.valid_ranges[s] is not None:
                     keep = valid_range_filter(bboxes, self.valid_ranges[s])
@@ -155,8 +159,8 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
                 pixels[job.img_idx][s] += res.pixels
         out = []
         for i, (img, sample) in enumerate(zip(images, batch_data_samples)):
-            bboxes, scores, labels = merge_detections(
-                dets[i], self.nms_cfg, self.max_per_img)
+            bboxes, scores, labels = self.merge(dets[i], self.nms_cfg,
+                                                self.max_per_img)
             out.append(
                 self._pack(
                     sample, img, bboxes, scores, labels, rescale,

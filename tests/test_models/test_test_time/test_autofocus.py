@@ -135,16 +135,16 @@ def test_real_model_end_to_end(detector_cfg):
     model = AutoFocusDetector(
         detector=detector_cfg,
         autofocus_cfg=dict(
-            scales=[96, 0.5, 1.0],
+            scales=[64, 0.5, 1.0],
             valid_ranges=[(30, -1), (10, 60), (-1, 30)],
             focus=[dict(dilation=3, threshold=0.0, min_chip_cells=2),
-                   dict(dilation=3, threshold=1.01, min_chip_cells=2)],
+                   dict(dilation=3, threshold=1.0, min_chip_cells=2)],
             chips_per_batch=4))
     model.init_weights()
     model.eval()
     with torch.no_grad():
         out = model.test_step(_data(h=150, w=190))[0]
-    # threshold 0: all positive -> the whole image at 0.5; > 1: no chips
+    # threshold 0: all positive -> the whole image at 0.5; 1: no chips
     assert [len(c) for c in out.focus_chips] == [1, 1, 0]
     assert out.pixels_per_scale[2] == 0
     assert out.pixels_per_scale[1] == 75 * 95
