@@ -19,9 +19,9 @@ _base_ = [
 # are about 12-200 px inside a chip (the anchors cover 16-256 px).
 scales = (1.5, 0.75, 256)
 valid_ranges = ((-1, 64), (40, 160), (120, -1))   # original px, sqrt(w*h)
-# multi-scale testing keeps per scale the detections in these (wider) ranges,
-# widened like the original's test ranges (tools/analysis/
-# benchmark_training.py uses them)
+# SNIPER testing (tools/test.py --mode sniper) runs the full image at each
+# scale and keeps per scale the detections in these ranges, widened like the
+# original's test ranges
 test_valid_ranges = ((-1, 72), (40, 192), (75, -1))
 chip_size = 256
 chip_stride = (28, 31)    # ~ chip_size / 9, as 56-59 for 512 chips
@@ -84,6 +84,14 @@ train_dataloader = dict(
             pipeline=train_pipeline,
             backend_args=_base_.backend_args)))
 custom_hooks = [dict(type='ChipRebuildHook')]
+
+# tools/test.py CONFIG CKPT --mode sniper: the training scales on the full
+# image, per-scale valid ranges, soft-NMS merge (the val during training
+# uses the single-scale pipeline of the base config)
+sniper_test_model = dict(
+    type='SniperMultiScaleTTA',
+    tta_cfg=dict(
+        scales=scales, valid_ranges=test_valid_ranges, max_per_img=100))
 
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs,

@@ -73,8 +73,8 @@ def to_bgr8(img: np.ndarray, channel_order: str = 'bgr') -> np.ndarray:
     img = np.asarray(img)
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3,
-                                                                       4)):
+    if img.ndim not in (2, 3) or (img.ndim == 3
+                                  and img.shape[2] not in (3, 4)):
         raise ValueError(f'unsupported image shape {img.shape}: expected '
                          '(H, W), (H, W, 1), (H, W, 3) or (H, W, 4)')
     if img.shape[0] == 0 or img.shape[1] == 0:

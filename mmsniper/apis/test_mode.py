@@ -95,9 +95,10 @@ def apply_test_mode(cfg: Config, mode: Optional[str] = None) -> Config:
                          f'{cfg.model.type}; --mode wraps a plain detector')
     if mode == 'autofocus' and 'focus_head' not in cfg.model:
         raise ValueError(
-            f'--mode autofocus needs a detector with a FocusPixel head '
-            f'(model.focus_head, e.g. FocusFasterRCNN); {cfg.model.get("type")}'
-            ' has none. Use a config from configs/autofocus/')
+            '--mode autofocus needs a detector with a FocusPixel head '
+            '(model.focus_head, e.g. FocusFasterRCNN); '
+            f'{cfg.model.get("type")} has none. Use a config from '
+            'configs/autofocus/')
     wrapper = copy.deepcopy(cfg.get(key, None) or dict(type=wrapper_type))
     wrapper = ConfigDict(wrapper)
     wrapper.pop('detector', None)

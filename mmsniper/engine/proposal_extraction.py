@@ -2,13 +2,14 @@
 """Proposals of a trained RPN over a dataset at the training scales, for
 SNIPER's negative chips (spec 2). ``tools/extract_proposals.py`` is the
 command-line front end."""
+import copy
 from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 from mmengine.dist import collect_results, get_dist_info
 from mmengine.fileio import get
 from mmengine.logging import print_log
@@ -31,17 +32,16 @@ def sniper_train_cfg(cfg: Config) -> Tuple[dict, dict]:
 
 def build_image_dataset(dataset_cfg: dict):
     """The images to extract from: ``dataset_cfg`` built without its
-    pipeline (only ``img_path`` / ``img_id`` / size are used)."""
-    dataset_cfg = Config(dict(cfg=dataset_cfg)).cfg.copy()
-    dataset_cfg.pipeline = []
+    pipelines (only ``img_path`` / ``img_id`` / size are used)."""
+    dataset_cfg = ConfigDict(copy.deepcopy(dict(dataset_cfg)))
 
     def strip(c):
         if 'pipeline' in c:
-            c.pipeline = []
+            c['pipeline'] = []
         for sub in c.get('datasets', []):
             strip(sub)
         if isinstance(c.get('dataset'), dict):
-            strip(c.dataset)
+            strip(c['dataset'])
 
     strip(dataset_cfg)
     dataset = DATASETS.build(dataset_cfg)

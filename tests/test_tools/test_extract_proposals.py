@@ -16,7 +16,8 @@ from mmsniper.datasets import SniperDataset, load_proposals
 from mmsniper.engine.proposal_extraction import image_proposals
 
 RPN_CFG = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
-SNIPER_CFG = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
+SNIPER_CFG = ('configs/sniper/'
+              'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
 
 init_default_scope('mmdet')
 

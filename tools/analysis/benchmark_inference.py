@@ -28,8 +28,8 @@ Methods (``--methods``):
 Example::
 
     python tools/analysis/benchmark_inference.py \
-        configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py \
-        work_dirs/autofocus_syn/epoch_1.pth \
+        configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_\
+synthetic.py work_dirs/autofocus_syn/epoch_2.pth \
         --data-root data/synthetic/bench --num-images 40 \
         --out work_dirs/benchmark_inference/results.json \
         --plot docs/images/autofocus_benchmark.png
@@ -46,6 +46,7 @@ from typing import Dict, List
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
@@ -73,6 +74,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--sahi-input', type=int, default=768)
     parser.add_argument('--sahi-overlap', type=float, default=0.2)
     parser.add_argument('--sahi-conf', type=float, default=0.05)
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. '
+        'autofocus_test_model.autofocus_cfg.scales=[384,0.75,1.5]')
     parser.add_argument('--threads', type=int, default=0,
                         help='torch threads (0: torch default)')
     parser.add_argument('--out', default='work_dirs/benchmark_inference/'
@@ -249,6 +254,8 @@ def main(argv=None) -> List[dict]:
     import mmsniper  # noqa: F401
     from mmsniper.apis import load_image
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     detector = MODELS.build(cfg.model)
     ckpt = load_checkpoint(detector, args.checkpoint, map_location='cpu')

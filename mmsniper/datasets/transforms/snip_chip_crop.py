@@ -1,6 +1,6 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """Cut one SNIPER chip out of a loaded image: :class:`SnipChipCrop`."""
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np

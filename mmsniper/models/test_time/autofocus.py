@@ -1,7 +1,7 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """AutoFocus inference (spec sections 5.3 and 5.4): :class:`AutoFocusDetector`.
 """
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Union
 
 import numpy as np
 import torch
@@ -87,7 +87,8 @@ class AutoFocusDetector(BaseChipTestDetector):
             10), ``nms`` (defaults to Gaussian soft-NMS sigma 0.55; None:
             no NMS),
             ``max_per_img`` (defaults to 200), ``chips_per_batch``
-            (int or one per scale, defaults to 1), ``stride`` (defaults to the head's).
+            (int or one per scale, defaults to 1), ``stride`` (defaults
+            to the head's).
 
     Examples:
         >>> autofocus_test_model = dict(

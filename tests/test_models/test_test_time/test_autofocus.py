@@ -41,7 +41,7 @@ def _model(detector_cfg, **kw):
 def _fake(model, maps, dets, calls):
     """``maps(job) -> (h, w) array``, ``dets(job) -> (boxes, scores)``."""
 
-    def run_chips(images, jobs, with_focus=False):
+    def run_chips(images, jobs, with_focus=False, batch_size=None):
         out = []
         for job in jobs:
             calls.append((job.factor, job.chip))

@@ -68,6 +68,12 @@ def test_default_cfg_is_spec(detector_cfg):
                                          valid_ranges=[(-1, 5)]))
     with pytest.raises(ValueError, match='exactly one'):
         SniperMultiScaleTTA()
+    per_scale = SniperMultiScaleTTA(
+        detector=detector_cfg, tta_cfg=dict(chips_per_batch=(2, 2, 4)))
+    assert [per_scale.batch_size(s) for s in range(4)] == [2, 2, 4, 4]
+    with pytest.raises(ValueError, match='chips_per_batch'):
+        SniperMultiScaleTTA(detector=detector_cfg,
+                            tta_cfg=dict(chips_per_batch=0))
     with pytest.raises(NotImplementedError):
         model.loss(None, None)
 
@@ -75,14 +81,14 @@ def test_default_cfg_is_spec(detector_cfg):
 def _fake_run_chips(per_factor):
     """run_chips returning fixed original-px detections per factor."""
 
-    def run_chips(images, jobs, with_focus=False):
+    def run_chips(images, jobs, with_focus=False, batch_size=None):
         out = []
         for job in jobs:
-            b, s, l = per_factor[job.factor]
+            b, s, lab = per_factor[job.factor]
             out.append(ChipResult(
                 torch.tensor(b, dtype=torch.float32).reshape(-1, 4),
                 torch.tensor(s, dtype=torch.float32),
-                torch.tensor(l, dtype=torch.long), None, 7))
+                torch.tensor(lab, dtype=torch.long), None, 7))
         return out
 
     return run_chips
