@@ -75,8 +75,6 @@ def test_parser() -> argparse.ArgumentParser:
     parser.add_argument('--show', action='store_true', help='show results')
     parser.add_argument(
         '--show-dir', help='save painted images to work_dir/<time>/SHOW_DIR')
-    parser.add_argument(
-        '--show-interval', type=int, default=1, help='paint every N-th image')
     parser.add_argument('--wait-time', type=float, default=2)
     parser.add_argument('--tta', action='store_true')
     parser.add_argument(
@@ -175,7 +173,6 @@ def _enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
         raise ToolError('--show/--show-dir need default_hooks.visualization '
                         'in the config')
     hook['draw'] = True
-    hook['interval'] = args.show_interval
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
