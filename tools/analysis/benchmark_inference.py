@@ -94,6 +94,7 @@ class Method:
         self.dets: List[dict] = []
         self.ms: List[float] = []
         self.pixels: List[int] = []
+        self.per_scale: List[List[int]] = []
 
 
 def _wrapper_fn(model):
@@ -108,7 +109,8 @@ def _wrapper_fn(model):
                             [sample])[0]
         inst = res.pred_instances
         return (inst.bboxes.numpy(), inst.scores.numpy(),
-                inst.labels.numpy(), int(res.pixels_processed))
+                inst.labels.numpy(), int(res.pixels_processed),
+                list(res.pixels_per_scale))
 
     return run
 
@@ -136,7 +138,7 @@ def _sahi_fn(detector, classes, args):
                           np.float32).reshape(-1, 4)
         scores = np.array([p.score.value for p in preds], np.float32)
         labels = np.array([p.category.id for p in preds], np.int64)
-        return bboxes, scores, labels, int(sahi_model.pixels)
+        return bboxes, scores, labels, int(sahi_model.pixels), []
 
     return run
 
@@ -285,9 +287,10 @@ def main(argv=None) -> List[dict]:
         img = load_image(osp.join(img_dir, info['file_name']))
         for m in methods:
             start = time.perf_counter()
-            bboxes, scores, labels, pixels = m.fn(img)
+            bboxes, scores, labels, pixels, per_scale = m.fn(img)
             m.ms.append((time.perf_counter() - start) * 1000)
             m.pixels.append(pixels)
+            m.per_scale.append(per_scale)
             for b, s, lab in zip(bboxes, scores, labels):
                 b = [float(v) for v in b]
                 m.dets.append(dict(image_id=info['id'], label=int(lab),
@@ -303,6 +306,10 @@ def main(argv=None) -> List[dict]:
         r = dict(name=m.name, group=m.group,
                  ms_per_img=float(np.mean(m.ms)),
                  mpix_per_img=float(np.mean(m.pixels)) / 1e6)
+        if m.per_scale and m.per_scale[0]:
+            r['mpix_per_scale'] = [
+                float(v) / 1e6 for v in np.mean(m.per_scale, axis=0)
+            ]
         r.update(coco_eval(ann_file, img_ids, m.dets, cat_ids))
         results.append(r)
     pyr = next((r for r in results if r['group'] == 'pyramid'), None)
