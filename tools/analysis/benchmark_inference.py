@@ -18,8 +18,8 @@ Methods (``--methods``):
 - ``pyramid``: ``sniper_test_model`` of the config (the full 3-scale
   pyramid, per-scale valid ranges, soft-NMS merge);
 - ``autofocus``: ``autofocus_test_model`` of the config at each operating
-  point of ``--af-points`` (``t1,t2[,k1,k2]``: the threshold (and minimum
-  chip cells) of each transition);
+  point of ``--af-points`` (``t1,t2[,k1,k2[,d1,d2]]``: the threshold (and
+  minimum chip cells, dilation) of each transition);
 - ``sahi``: SAHI 0.12.8 ``get_sliced_prediction`` with ``--sahi-slice`` px
   slices (overlap 0.2), each slice (and SAHI's full-image "standard
   prediction") resized to ``--sahi-input`` px long side and run through the
@@ -69,7 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--single-scale', type=float, default=1.0)
     parser.add_argument(
         '--af-points', nargs='+', default=['0.1,0.2', '0.2,0.4', '0.4,0.6'],
-        help='AutoFocus operating points t1,t2[,k1,k2]')
+        help='AutoFocus operating points t1,t2[,k1,k2[,d1,d2]]: '
+        'threshold, min chip cells and dilation of each transition')
     parser.add_argument('--sahi-slice', type=int, default=512)
     parser.add_argument('--sahi-input', type=int, default=768)
     parser.add_argument('--sahi-overlap', type=float, default=0.2)
@@ -167,18 +168,21 @@ def build_methods(args, cfg, detector, classes) -> List[Method]:
             wcfg.detector = detector
             focus = [dict(t) for t in wcfg.autofocus_cfg.focus]
             n = len(focus)
-            if len(vals) not in (n, 2 * n):
+            if len(vals) not in (n, 2 * n, 3 * n):
                 raise ValueError(f'--af-points {point}: give {n} thresholds '
-                                 f'(and optionally {n} min chip sizes)')
+                                 f'(and optionally {n} min chip sizes and '
+                                 f'{n} dilations)')
             for i in range(n):
                 focus[i]['threshold'] = vals[i]
-                if len(vals) == 2 * n:
+                if len(vals) >= 2 * n:
                     focus[i]['min_chip_cells'] = int(vals[n + i])
+                if len(vals) == 3 * n:
+                    focus[i]['dilation'] = int(vals[2 * n + i])
             wcfg.autofocus_cfg.focus = focus
             m = MODELS.build(wcfg).eval()
             desc = ', '.join(
-                f"t={f['threshold']:g} k={f['min_chip_cells']}"
-                for f in focus)
+                f"t={f['threshold']:g} k={f['min_chip_cells']} "
+                f"d={f['dilation']}" for f in focus)
             methods.append(Method(f'AutoFocus ({desc})', _wrapper_fn(m),
                                   'autofocus'))
     if 'sahi' in args.methods:
