@@ -15,18 +15,31 @@ _base_ = '../sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 focus_dc_low = 2.5        # sqrt(area) <= this: don't care
 focus_small = 32          # (dc_low, small): FocusPixel (positive)
 focus_dc_high = 45        # [small, dc_high): don't care; above: negative
-# Test scales, coarse to fine, as the training scales (long side 256, then
-# factors 0.75 and 1.5), and their valid ranges in original pixels
-# (sqrt(area): lo exclusive, hi inclusive, -1 open): the SNIPER config's
-# test_valid_ranges, coarse to fine.
-test_scales = (256, 0.75, 1.5)
-test_valid_ranges = ((75, -1), (40, 192), (-1, 72))
+# SNIPER pyramid (--mode sniper): the training scales, finest first
+# (factors 1.5 and 0.75, long side 256), with the SNIPER config's
+# test_valid_ranges (original px, sqrt(area): lo exclusive, hi inclusive,
+# -1 open).
+sniper_scales = (1.5, 0.75, 256)
+sniper_valid_ranges = ((-1, 72), (40, 192), (75, -1))
+# AutoFocus (--mode autofocus), coarse to fine. The coarse scale is long
+# side 512, not 256: the training scales are 4.4x apart from coarse to mid
+# (COCO's are ~2x), so at long side 256 nearly every object is "small"
+# (< 32 chip px) and the FocusChips of the mid scale would cover the whole
+# image. At 512 the coarse pass also detects objects down to 40 px (its
+# valid range), and the mid scale is only needed where the map says so.
+# Tuned on 12 images of the bench val split (docs/benchmarks.md).
+autofocus_scales = (512, 0.75, 1.5)
+autofocus_valid_ranges = ((40, -1), (32, 192), (-1, 72))
 # per transition (coarse->mid, mid->fine): dilation d, threshold t and
 # minimum chip side k in cells of the current scale (spec 5.3)
 focus_transitions = (
-    dict(dilation=3, threshold=0.1, min_chip_cells=4),
-    dict(dilation=3, threshold=0.2, min_chip_cells=10))
+    dict(dilation=3, threshold=0.4, min_chip_cells=3),
+    dict(dilation=3, threshold=0.5, min_chip_cells=8))
 border_margin = 10.       # original px (spec 5.4)
+# proposals and detections per megapixel of each input (whole images and
+# FocusChips alike; see the SNIPER config)
+rpn_budget = _base_.test_rpn_budget
+det_budget = _base_.test_det_budget
 # ----------------------------------------------------------------
 
 model = dict(
@@ -60,10 +73,12 @@ merge_nms = dict(type='soft_nms', method='gaussian', sigma=0.55,
 sniper_test_model = dict(
     type='SniperMultiScaleTTA',
     tta_cfg=dict(
-        scales=test_scales[::-1],               # finest first
-        valid_ranges=test_valid_ranges[::-1],
+        scales=sniper_scales,
+        valid_ranges=sniper_valid_ranges,
         nms=merge_nms,
         max_per_img=200,
+        rpn_budget=rpn_budget,
+        det_budget=det_budget,
         chips_per_batch=1))
 tta_model = sniper_test_model
 tta_pipeline = multiscale_test_pipeline
@@ -71,10 +86,12 @@ tta_pipeline = multiscale_test_pipeline
 autofocus_test_model = dict(
     type='AutoFocusDetector',
     autofocus_cfg=dict(
-        scales=test_scales,
-        valid_ranges=test_valid_ranges,
+        scales=autofocus_scales,
+        valid_ranges=autofocus_valid_ranges,
         focus=focus_transitions,
         border_margin=border_margin,
+        rpn_budget=rpn_budget,
+        det_budget=det_budget,
         nms=merge_nms,
         max_per_img=200,
         chips_per_batch=1))

@@ -23,6 +23,12 @@ valid_ranges = ((-1, 64), (40, 160), (120, -1))   # original px, sqrt(w*h)
 # scale and keeps per scale the detections in these ranges, widened like the
 # original's test ranges
 test_valid_ranges = ((-1, 72), (40, 192), (75, -1))
+# Test-time proposals and detections per megapixel of each input, as the
+# detector's 300 / 100 for a 768x768 input: a whole image at factor 1.5
+# (~5 Mpix) holds far more objects than one 768 px input, and a fixed
+# budget would drop most of its small objects.
+test_rpn_budget = dict(per_mpix=510, min=100, max=3000)
+test_det_budget = dict(per_mpix=170, min=100, max=1000)
 chip_size = 256
 chip_stride = (28, 31)    # ~ chip_size / 9, as 56-59 for 512 chips
 chips_per_batch = 8
@@ -91,7 +97,8 @@ custom_hooks = [dict(type='ChipRebuildHook')]
 sniper_test_model = dict(
     type='SniperMultiScaleTTA',
     tta_cfg=dict(
-        scales=scales, valid_ranges=test_valid_ranges, max_per_img=100))
+        scales=scales, valid_ranges=test_valid_ranges, max_per_img=100,
+        rpn_budget=test_rpn_budget, det_budget=test_det_budget))
 
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs,

@@ -15,7 +15,7 @@ Example:
     >>> res = get_sliced_prediction(img_bgr[..., ::-1], sahi_model,
     ...                             slice_height=512, slice_width=512)
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -38,6 +38,10 @@ class SahiDetectorModel(DetectionModel):
             768 (a 512 px slice zoomed 1.5x).
         confidence_threshold (float): Defaults to 0.05.
         max_per_img (int): Detections kept per input. Defaults to 100.
+        rpn_budget (dict, optional): Proposals per megapixel, as
+            ``SniperMultiScaleTTA``'s. Defaults to None.
+        det_budget (dict, optional): Detections per megapixel, as
+            ``SniperMultiScaleTTA``'s. Defaults to None.
     """
 
     def __init__(self,
@@ -45,7 +49,9 @@ class SahiDetectorModel(DetectionModel):
                  classes: Sequence[str],
                  input_size: int = 768,
                  confidence_threshold: float = 0.05,
-                 max_per_img: int = 100) -> None:
+                 max_per_img: int = 100,
+                 rpn_budget: Optional[dict] = None,
+                 det_budget: Optional[dict] = None) -> None:
         if ObjectPrediction is None:
             raise ImportError('SahiDetectorModel needs sahi: '
                               'pip install sahi==0.12.8')
@@ -55,7 +61,8 @@ class SahiDetectorModel(DetectionModel):
             detector=detector,
             tta_cfg=dict(
                 scales=[int(input_size)], valid_ranges=None, nms=None,
-                max_per_img=max_per_img))
+                max_per_img=max_per_img, rpn_budget=rpn_budget,
+                det_budget=det_budget))
         self.pixels = 0
         super().__init__(
             model=detector,

@@ -1,37 +1,14 @@
 """tools/test.py --mode sniper|autofocus end to end (tiny, random weights)."""
+import glob
 import json
 import os.path as osp
 
 import pytest
-import torch
 
 from mmsniper.apis import ToolError
 from mmsniper.apis import test as run_test
 
-
-@pytest.fixture(autouse=True, scope='module')
-def _single_thread():
-    """One torch thread: on a shared 2-core machine a second thread waiting
-    at every op barrier makes small CPU convolutions ~50x slower."""
-    num = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num)
-
-
 CFG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
-
-
-@pytest.fixture(scope='module')
-def random_ckpt(repo_root, tmp_path_factory):
-    from mmdet.registry import MODELS
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet')
-    model = MODELS.build(Config.fromfile(osp.join(repo_root, CFG)).model)
-    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
-    torch.save(dict(state_dict=model.state_dict()), path)
-    return path
 
 
 def _opts(root):
@@ -41,6 +18,8 @@ def _opts(root):
         'test_dataloader.dataset.indices=1',
         f'test_evaluator.ann_file={root}/annotations/instances_test.json',
         'autofocus_test_model.autofocus_cfg.scales=[64,0.25,0.5]',
+        'autofocus_test_model.autofocus_cfg.rpn_budget.max=30',
+        'sniper_test_model.tta_cfg.rpn_budget.max=30',
         'sniper_test_model.tta_cfg.scales=[0.5,0.25,64]',
         'model.test_cfg.rpn.max_per_img=30',
     ]
@@ -52,9 +31,13 @@ def test_modes_evaluate_and_export(repo_root, tiny_synthetic_root,
     out = str(tmp_path / 'dets.json')
     metrics = run_test([
         osp.join(repo_root, CFG), random_ckpt, '--mode', mode,
-        '--work-dir', str(tmp_path), '--out', out, '--cfg-options'
+        '--work-dir', str(tmp_path), '--out', out, '--show-dir', 'vis',
+        '--cfg-options'
     ] + _opts(tiny_synthetic_root))
     assert 'coco/bbox_mAP' in metrics
+    # pictures with ground truth and detections (gt boxes reach mmdet's
+    # visualizer as tensors)
+    assert glob.glob(str(tmp_path / '*' / 'vis' / '*.jpg'))
     assert metrics['pixels/mpix_per_img'] > 0
     if mode == 'sniper':
         assert metrics['pixels/ratio_to_pyramid'] == pytest.approx(1.0)

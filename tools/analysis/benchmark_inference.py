@@ -18,8 +18,9 @@ Methods (``--methods``):
 - ``pyramid``: ``sniper_test_model`` of the config (the full 3-scale
   pyramid, per-scale valid ranges, soft-NMS merge);
 - ``autofocus``: ``autofocus_test_model`` of the config at each operating
-  point of ``--af-points`` (``t1,t2[,k1,k2[,d1,d2]]``: the threshold (and
-  minimum chip cells, dilation) of each transition);
+  point of ``--af-points`` (``t1,t2[,k1,k2[,d1,d2[,coarse]]]``: the
+  threshold (and minimum chip cells, dilation) of each transition, and
+  the coarse scale's long side; ``config``: the config's own settings);
 - ``sahi``: SAHI 0.12.8 ``get_sliced_prediction`` with ``--sahi-slice`` px
   slices (overlap 0.2), each slice (and SAHI's full-image "standard
   prediction") resized to ``--sahi-input`` px long side and run through the
@@ -68,9 +69,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=['single', 'pyramid', 'autofocus', 'sahi'])
     parser.add_argument('--single-scale', type=float, default=1.0)
     parser.add_argument(
-        '--af-points', nargs='+', default=['0.1,0.2', '0.2,0.4', '0.4,0.6'],
-        help='AutoFocus operating points t1,t2[,k1,k2[,d1,d2]]: '
-        'threshold, min chip cells and dilation of each transition')
+        '--af-points', nargs='+',
+        default=['0.4,0.5,3,8,3,3', '0.4,0.6,3,8,3,3',
+                 '0.4,0.5,3,8,3,3,640'],
+        help='AutoFocus operating points t1,t2[,k1,k2[,d1,d2[,coarse]]]: '
+        'threshold, min chip cells and dilation of each transition, and '
+        'the coarse scale (long side px); "config": the config\'s own')
     parser.add_argument('--sahi-slice', type=int, default=512)
     parser.add_argument('--sahi-input', type=int, default=768)
     parser.add_argument('--sahi-overlap', type=float, default=0.2)
@@ -122,7 +126,8 @@ def _sahi_fn(detector, classes, args):
     from mmsniper.apis.sahi_adapter import SahiDetectorModel
     sahi_model = SahiDetectorModel(
         detector, classes, input_size=args.sahi_input,
-        confidence_threshold=args.sahi_conf)
+        confidence_threshold=args.sahi_conf,
+        rpn_budget=args.rpn_budget, det_budget=args.det_budget)
 
     def run(img: np.ndarray):
         sahi_model.pixels = 0
@@ -151,7 +156,9 @@ def build_methods(args, cfg, detector, classes) -> List[Method]:
         m = MODELS.build(
             dict(type='SniperMultiScaleTTA', detector=detector,
                  tta_cfg=dict(scales=[args.single_scale], valid_ranges=None,
-                              nms=None, max_per_img=200)))
+                              nms=None, max_per_img=200,
+                              rpn_budget=args.rpn_budget,
+                              det_budget=args.det_budget)))
         methods.append(Method(f'single scale (x{args.single_scale:g})',
                               _wrapper_fn(m.eval()), 'single'))
     if 'pyramid' in args.methods:
@@ -163,16 +170,23 @@ def build_methods(args, cfg, detector, classes) -> List[Method]:
                               'pyramid'))
     if 'autofocus' in args.methods:
         for point in args.af_points:
-            vals = [float(v) for v in point.split(',')]
+            # 'config': the config's own operating point
+            vals = [] if point == 'config' else [
+                float(v) for v in point.split(',')
+            ]
             wcfg = copy.deepcopy(cfg.autofocus_test_model)
             wcfg.detector = detector
             focus = [dict(t) for t in wcfg.autofocus_cfg.focus]
             n = len(focus)
-            if len(vals) not in (n, 2 * n, 3 * n):
+            if len(vals) == 3 * n + 1:  # last: coarse long side (px)
+                scales = list(wcfg.autofocus_cfg.scales)
+                scales[0] = int(vals.pop())
+                wcfg.autofocus_cfg.scales = scales
+            if len(vals) not in (0, n, 2 * n, 3 * n):
                 raise ValueError(f'--af-points {point}: give {n} thresholds '
                                  f'(and optionally {n} min chip sizes and '
                                  f'{n} dilations)')
-            for i in range(n):
+            for i in range(n if vals else 0):
                 focus[i]['threshold'] = vals[i]
                 if len(vals) >= 2 * n:
                     focus[i]['min_chip_cells'] = int(vals[n + i])
@@ -180,7 +194,7 @@ def build_methods(args, cfg, detector, classes) -> List[Method]:
                     focus[i]['dilation'] = int(vals[2 * n + i])
             wcfg.autofocus_cfg.focus = focus
             m = MODELS.build(wcfg).eval()
-            desc = ', '.join(
+            desc = f'coarse {wcfg.autofocus_cfg.scales[0]}; ' + ', '.join(
                 f"t={f['threshold']:g} k={f['min_chip_cells']} "
                 f"d={f['dilation']}" for f in focus)
             methods.append(Method(f'AutoFocus ({desc})', _wrapper_fn(m),
@@ -244,8 +258,11 @@ def plot(results: List[dict], path: str, title: str) -> None:
         ax.grid(True, which='both', alpha=0.3)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
+    from mmsniper.utils import atomic_write
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=110)
+    plt.close(fig)
 
 
 def main(argv=None) -> List[dict]:
@@ -262,6 +279,11 @@ def main(argv=None) -> List[dict]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    # single scale and SAHI use the pyramid's proposal and detection
+    # budget rules (boxes per megapixel)
+    tta_cfg = cfg.sniper_test_model.tta_cfg
+    args.rpn_budget = tta_cfg.get('rpn_budget', None)
+    args.det_budget = tta_cfg.get('det_budget', None)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     detector = MODELS.build(cfg.model)
     ckpt = load_checkpoint(detector, args.checkpoint, map_location='cpu')
@@ -337,8 +359,9 @@ def main(argv=None) -> List[dict]:
         cpus=os.cpu_count(), torch_threads=torch.get_num_threads(),
         torch=torch.__version__, command=' '.join(sys.argv),
         images=len(images), split=args.split, data_root=args.data_root)
+    from mmsniper.utils import atomic_write
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
+    with atomic_write(args.out) as f:
         json.dump(dict(env=env, results=results, table=table), f, indent=2)
     if args.plot:
         plot(results, args.plot,

@@ -13,6 +13,13 @@ def main() -> None:
     parser.add_argument('work_dir')
     parser.add_argument('--train-seconds', type=float, default=None)
     parser.add_argument('--test-seconds', type=float, default=None)
+    parser.add_argument('--compare-seconds', type=float, default=None)
+    parser.add_argument('--mode', default=None,
+                        help='inference mode of the metrics, for the title')
+    parser.add_argument(
+        '--comparison', default=None,
+        help='results.json of tools/analysis/benchmark_inference.py '
+        '(AutoFocus against the full pyramid)')
     args = parser.parse_args()
     metrics_file = osp.join(args.work_dir, 'val_metrics.json')
     if not osp.isfile(metrics_file):
@@ -27,12 +34,19 @@ def main() -> None:
         metrics=metrics,
         train_seconds=args.train_seconds,
         test_seconds=args.test_seconds,
+        compare_seconds=args.compare_seconds,
         detections_json=osp.join(args.work_dir, 'val_detections.bbox.json'),
         pictures=pictures)
+    comparison = None
+    if args.comparison:
+        with open(args.comparison) as f:
+            comparison = json.load(f)
+        summary['comparison'] = comparison['results']
     with atomic_write(osp.join(args.work_dir, 'summary.json')) as f:
         json.dump(summary, f, indent=2)
     print('=' * 60)
-    print('mmsniper quickstart summary (synthetic val split)')
+    print('mmsniper quickstart summary (synthetic val split'
+          + (f', --mode {args.mode})' if args.mode else ')'))
     for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_s',
                 'coco/bbox_mAP_m', 'coco/bbox_mAP_l'):
         if key in metrics:
@@ -41,12 +55,38 @@ def main() -> None:
         print(f'  train time           {args.train_seconds / 60:.1f} min')
     if args.test_seconds is not None:
         print(f'  eval time            {args.test_seconds / 60:.1f} min')
+    if args.compare_seconds is not None:
+        print(f'  comparison time      {args.compare_seconds / 60:.1f} min')
     print(f'  detections (COCO)    {summary["detections_json"]}')
     print(f'  metrics              {metrics_file}')
     if pictures:
         print(f'  pictures             {osp.dirname(pictures[0])}/ '
               f'({len(pictures)} images)')
+    if comparison:
+        print_comparison(comparison, args.comparison)
     print('=' * 60)
+
+
+def print_comparison(comparison: dict, path: str) -> None:
+    """AutoFocus against the full pyramid: mAP, time and pixels."""
+    results = comparison['results']
+    pyr = next((r for r in results if r['group'] == 'pyramid'), None)
+    env = comparison['env']
+    print(f'  AutoFocus vs full pyramid ({env["images"]} images of '
+          f'{osp.basename(env["data_root"])}/{env["split"]}, same model):')
+    print(f'    {"method":<44s} {"mAP":>5s} {"AP50":>5s} {"ms/img":>7s} '
+          f'{"Mpix/img":>8s}')
+    for r in results:
+        print(f'    {r["name"][:44]:<44s} {r["mAP"]:5.1f} {r["AP50"]:5.1f} '
+              f'{r["ms_per_img"]:7.0f} {r["mpix_per_img"]:8.2f}')
+    for r in results:
+        if pyr is None or r['group'] != 'autofocus':
+            continue
+        print(f'    AutoFocus: {pyr["ms_per_img"] / r["ms_per_img"]:.2f}x '
+              f'faster, {pyr["mpix_per_img"] / r["mpix_per_img"]:.2f}x '
+              f'fewer pixels, {r["mAP"] - pyr["mAP"]:+.1f} mAP points '
+              'against the full pyramid')
+    print(f'    details: {path}')
 
 
 if __name__ == '__main__':

@@ -87,8 +87,12 @@ class AutoFocusDetector(BaseChipTestDetector):
             10), ``nms`` (defaults to Gaussian soft-NMS sigma 0.55; None:
             no NMS),
             ``max_per_img`` (defaults to 200), ``chips_per_batch``
-            (int or one per scale, defaults to 1), ``stride`` (defaults
-            to the head's).
+            (int or one per scale, defaults to 1), ``chip_rpn_cfg``
+            (RPN test-config overrides for FocusChips that are not the
+            whole image, e.g. ``dict(max_per_img=100)``; defaults to
+            none), ``rpn_budget`` and ``det_budget`` (proposals and detections
+            per megapixel, see :class:`BaseChipTestDetector`), ``stride`` (defaults to the
+            head's).
 
     Examples:
         >>> autofocus_test_model = dict(
@@ -118,6 +122,9 @@ class AutoFocusDetector(BaseChipTestDetector):
             detector=detector,
             module=module,
             chips_per_batch=cfg.get('chips_per_batch', 1),
+            chip_rpn_cfg=cfg.get('chip_rpn_cfg', None),
+            rpn_budget=cfg.get('rpn_budget', None),
+            det_budget=cfg.get('det_budget', None),
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         if getattr(self.detector, 'focus_head', None) is None:

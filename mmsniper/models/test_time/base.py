@@ -19,6 +19,7 @@ treated as the original and the results are mapped back to ``ori_shape``.
 
 Shape shorthands: ``N`` detections, ``K`` chips.
 """
+import contextlib
 import math
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -29,6 +30,7 @@ import torch.nn as nn
 from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, SampleList
+from mmdet.structures.bbox import BaseBoxes
 from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -54,6 +56,12 @@ class ChipResult(NamedTuple):
     pixels: int  # processed pixels (resized chip content, no padding)
 
 
+def _is_whole(chip: Sequence[float], img_shape: Tuple[int, int]) -> bool:
+    """Whether ``chip`` covers the whole image."""
+    h, w = img_shape
+    return chip[0] <= 0 and chip[1] <= 0 and chip[2] >= w and chip[3] >= h
+
+
 def chip_out_size(chip: Sequence[float], factor: float,
                   img_shape: Tuple[int, int]) -> Tuple[int, int]:
     """``(h, w)`` of ``chip`` resized by ``factor``.
@@ -64,7 +72,7 @@ def chip_out_size(chip: Sequence[float], factor: float,
     """
     x1, y1, x2, y2 = chip
     h, w = img_shape
-    if x1 <= 0 and y1 <= 0 and x2 >= w and y2 >= h:
+    if _is_whole(chip, img_shape):
         return (max(int(math.floor(h * factor + 1e-6)), 1),
                 max(int(math.floor(w * factor + 1e-6)), 1))
     return (max(int(round((y2 - y1) * factor)), 1),
@@ -109,6 +117,21 @@ class BaseChipTestDetector(BaseDetector):
             mmdet's ``--tta`` (``dict(**tta_model, module=model)``) works.
         chips_per_batch (int | list[int]): Chips per detector call, or one
             value per scale (in the wrapper's scale order). Defaults to 1.
+        chip_rpn_cfg (dict, optional): Overrides of the detector's RPN test
+            config (e.g. ``dict(max_per_img=100)``) for batches of chips
+            that are not whole images: a chip holds a part of the image's
+            objects, so it may need fewer proposals than a whole image.
+            Defaults to None (the detector's config everywhere).
+        rpn_budget (dict, optional): Proposals proportional to the
+            processed pixels, for every detector call (whole images and
+            chips): ``dict(per_mpix=510, min=100, max=3000)`` sets the
+            RPN's ``max_per_img`` to ``clip(per_mpix * Mpix, min, max)``
+            of the largest input of the batch. Applied after
+            ``chip_rpn_cfg``. Defaults to None (fixed budget).
+        det_budget (dict, optional): The same rule for the detections
+            kept per input (the RoI head's ``max_per_img``). A fixed
+            budget starves large inputs: a whole image at a fine scale
+            holds many more objects than a 512 px slice. Defaults to None.
         data_preprocessor (dict, optional): The wrapper's own preprocessor.
             Defaults to ``BaseDataPreprocessor`` (device transfer only).
         init_cfg (dict, optional): Unused. Defaults to None.
@@ -118,10 +141,21 @@ class BaseChipTestDetector(BaseDetector):
                  detector: Union[ConfigType, nn.Module, None] = None,
                  module: Union[ConfigType, nn.Module, None] = None,
                  chips_per_batch: Union[int, Sequence[int]] = 1,
+                 chip_rpn_cfg: Optional[dict] = None,
+                 rpn_budget: Optional[dict] = None,
+                 det_budget: Optional[dict] = None,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.chip_rpn_cfg = dict(chip_rpn_cfg or {})
+        self.rpn_budget = dict(rpn_budget or {})
+        self.det_budget = dict(det_budget or {})
+        for name, b in (('rpn_budget', self.rpn_budget),
+                        ('det_budget', self.det_budget)):
+            if b and 'per_mpix' not in b:
+                raise ValueError(f'{name} needs per_mpix (boxes per '
+                                 f'megapixel), got {b}')
         if (detector is None) == (module is None):
             raise ValueError(f'{type(self).__name__} needs exactly one of '
                              '`detector` and `module` (the inner detector)')
@@ -193,15 +227,55 @@ class BaseChipTestDetector(BaseDetector):
         return np.ascontiguousarray(img.detach().permute(1, 2, 0).cpu()
                                     .numpy())
 
-    def _detector_predict(self, inputs: List[Tensor],
+    @staticmethod
+    @contextlib.contextmanager
+    def _cfg_overrides(head: Optional[nn.Module], overrides: dict):
+        """Temporarily update ``head.test_cfg`` (restored on exit)."""
+        cfg = getattr(head, 'test_cfg', None)
+        if not overrides or cfg is None:
+            yield
+            return
+        old = {k: cfg.get(k, None) for k in overrides}
+        cfg.update(overrides)
+        try:
+            yield
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    cfg.pop(k, None)
+                else:
+                    cfg[k] = v
+
+    @staticmethod
+    def _budget(budget: dict, pixels: int) -> int:
+        """``clip(per_mpix * pixels / 1e6, min, max)``, rounded."""
+        n = int(round(budget['per_mpix'] * pixels / 1e6))
+        return int(min(max(n, budget.get('min', 1)),
+                       budget.get('max', 1 << 30)))
+
+    def _detector_predict(self,
+                          inputs: List[Tensor],
                           samples: List[DetDataSample],
-                          with_focus: bool) -> List[DetDataSample]:
+                          with_focus: bool,
+                          partial_chips: bool = False,
+                          pixels: int = 0) -> List[DetDataSample]:
         data = self.detector.data_preprocessor(
             dict(inputs=inputs, data_samples=samples), False)
         kwargs = dict(with_focus=with_focus) if hasattr(
             self.detector, 'focus_head') else {}
-        return self.detector.predict(
-            data['inputs'], data['data_samples'], rescale=False, **kwargs)
+        rpn = dict(self.chip_rpn_cfg) if partial_chips else {}
+        if self.rpn_budget:
+            rpn['max_per_img'] = self._budget(self.rpn_budget, pixels)
+        rcnn = {}
+        if self.det_budget:
+            rcnn['max_per_img'] = self._budget(self.det_budget, pixels)
+        with self._cfg_overrides(getattr(self.detector, 'rpn_head', None),
+                                 rpn), \
+                self._cfg_overrides(
+                    getattr(self.detector, 'roi_head', None), rcnn):
+            return self.detector.predict(
+                data['inputs'], data['data_samples'], rescale=False,
+                **kwargs)
 
     def run_chips(self,
                   images: List[np.ndarray],
@@ -245,7 +319,12 @@ class BaseChipTestDetector(BaseDetector):
                             img_shape=sizes[i],
                             ori_shape=sizes[i],
                             scale_factor=(1., 1.))))
-            preds = self._detector_predict(inputs, samples, with_focus)
+            partial = not any(
+                _is_whole(jobs[i].chip, images[jobs[i].img_idx].shape[:2])
+                for i in batch)
+            preds = self._detector_predict(
+                inputs, samples, with_focus, partial,
+                max(sizes[i][0] * sizes[i][1] for i in batch))
             for i, pred in zip(batch, preds):
                 job = jobs[i]
                 inst = pred.pred_instances
@@ -284,6 +363,14 @@ class BaseChipTestDetector(BaseDetector):
         inst.labels = labels
         data_sample.pred_instances = inst
         data_sample.set_metainfo(extra_meta)
+        # box structures to tensors, as DetDataPreprocessor's boxtype2tensor
+        # does for plain detectors (mmdet's visualizer and metrics expect
+        # tensors; this wrapper's own preprocessor leaves samples alone)
+        for key in ('gt_instances', 'ignored_instances'):
+            gt = data_sample.get(key, None)
+            if gt is not None and isinstance(gt.get('bboxes', None),
+                                             BaseBoxes):
+                gt.bboxes = gt.bboxes.tensor
         return data_sample
 
     @staticmethod

@@ -72,7 +72,9 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
             None: no NMS, only the top ``max_per_img``),
             ``max_per_img`` (defaults to 200), ``chips_per_batch`` (images
             per detector call at one scale, or one value per scale;
-            defaults to 1).
+            defaults to 1), ``rpn_budget`` and ``det_budget`` (proposals and detections
+            per megapixel, see :class:`BaseChipTestDetector`; default to
+            none).
 
     Examples:
         >>> tta_model = dict(
@@ -102,6 +104,8 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
             detector=detector,
             module=module,
             chips_per_batch=tta_cfg.get('chips_per_batch', 1),
+            rpn_budget=tta_cfg.get('rpn_budget', None),
+            det_budget=tta_cfg.get('det_budget', None),
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         if 'scales' in tta_cfg:

@@ -161,6 +161,63 @@ def test_real_model_end_to_end(detector_cfg):
     assert len(out.pred_instances.bboxes) <= 200
 
 
+def test_chip_rpn_cfg_only_for_partial_chips(detector_cfg, monkeypatch):
+    model = _model(detector_cfg, chip_rpn_cfg=dict(max_per_img=7)).eval()
+    seen = []
+    real = model.detector.predict
+
+    def spy(inputs, samples, **kw):
+        seen.append((samples[0].img_shape,
+                     model.detector.rpn_head.test_cfg.max_per_img))
+        return real(inputs, samples, **kw)
+
+    monkeypatch.setattr(model.detector, 'predict', spy)
+    from mmsniper.models.test_time import ChipJob
+    img = np.zeros((64, 64, 3), np.uint8)
+    with torch.no_grad():
+        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
+                                ChipJob(0, (0., 0., 32., 32.), 1.)])
+    assert seen == [((64, 64), 50), ((32, 32), 7)]
+    assert model.detector.rpn_head.test_cfg.max_per_img == 50
+    # proposals per megapixel, for whole images and chips alike
+    model.rpn_budget = dict(per_mpix=1e4, min=5, max=30)
+    seen.clear()
+    with torch.no_grad():
+        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
+                                ChipJob(0, (0., 0., 16., 16.), 1.)])
+    # 64*64 px -> 41 -> max 30; 16*16 px -> 2.56 -> min 5
+    assert seen == [((64, 64), 30), ((16, 16), 5)]
+    assert model.detector.rpn_head.test_cfg.max_per_img == 50
+
+
+def test_det_budget_scales_with_pixels(detector_cfg, monkeypatch):
+    model = _model(detector_cfg,
+                   det_budget=dict(per_mpix=5e3, min=3, max=12)).eval()
+    default = model.detector.roi_head.test_cfg.max_per_img
+    seen = []
+    real = model.detector.predict
+
+    def spy(inputs, samples, **kw):
+        seen.append((samples[0].img_shape,
+                     model.detector.roi_head.test_cfg.max_per_img))
+        out = real(inputs, samples, **kw)
+        assert len(out[0].pred_instances) <= seen[-1][1]
+        return out
+
+    monkeypatch.setattr(model.detector, 'predict', spy)
+    from mmsniper.models.test_time import ChipJob
+    img = np.random.RandomState(0).randint(0, 255, (64, 64, 3), np.uint8)
+    with torch.no_grad():
+        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
+                                ChipJob(0, (0., 0., 32., 32.), 1.),
+                                ChipJob(0, (0., 0., 8., 8.), 1.)])
+    # 4096 px -> 20 -> max 12; 1024 px -> 5; 64 px -> 0 -> min 3
+    assert seen == [((64, 64), 12), ((32, 32), 5), ((8, 8), 3)]
+    assert model.detector.roi_head.test_cfg.max_per_img == default
+    with pytest.raises(ValueError, match='det_budget needs per_mpix'):
+        _model(detector_cfg, det_budget=dict(min=3))
+
+
 def test_small_image_factors_non_decreasing(detector_cfg):
     model = _model(detector_cfg, scales=[512, 0.75, 1.5])
     # 100 px image: long side 512 -> 5.12, 0.75 -> 5.12, 1.5 -> 5.12

@@ -153,7 +153,8 @@ def test_run_chips_maps_to_original(detector_cfg, monkeypatch):
     model = SniperMultiScaleTTA(detector=detector_cfg)
     seen = []
 
-    def fake_predict(inputs, samples, with_focus):
+    def fake_predict(inputs, samples, with_focus, partial_chips=False,
+                     pixels=0):
         from mmengine.structures import InstanceData
         for x, s in zip(inputs, samples):
             seen.append((tuple(x.shape), s.img_shape))

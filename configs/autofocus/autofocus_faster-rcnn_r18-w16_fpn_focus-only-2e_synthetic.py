@@ -1,0 +1,24 @@
+# AutoFocus on top of a trained SNIPER model, stage 1 of 3: the SNIPER
+# synthetic model (configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_
+# synthetic.py, 4 epochs) frozen, a FocusPixel head trained on the same
+# SNIPER chips (train_cfg.focus_head_only). Stages 2 and 3: *_focus-only-
+# 4e-cont_* and *_joint-ft-2e_*. The three stages made the checkpoint of
+# the inference benchmark (docs/benchmarks.md); run them all with
+#   bash tools/misc/train_autofocus_synthetic.sh
+_base_ = './autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
+
+# ---------------- frequently changed parameters ----------------
+max_epochs = 2
+base_lr = 1e-3
+load_from = 'work_dirs/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic/epoch_4.pth'  # noqa: E501
+# ----------------------------------------------------------------
+
+model = dict(train_cfg=dict(focus_head_only=True))
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+         end=50),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
+         eta_min=base_lr * 0.02, convert_to_iter_based=True)
+]

@@ -1,0 +1,30 @@
+"""Fixtures of the tool tests."""
+import os.path as osp
+
+import pytest
+import torch
+
+AF_CFG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _single_thread():
+    """One torch thread: on a shared 2-core machine a second thread waiting
+    at every op barrier makes small CPU convolutions ~50x slower."""
+    num = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(num)
+
+
+@pytest.fixture(scope='module')
+def random_ckpt(repo_root, tmp_path_factory):
+    """A randomly initialised FocusFasterRCNN of ``AF_CFG``."""
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+    model = MODELS.build(Config.fromfile(osp.join(repo_root, AF_CFG)).model)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
