@@ -40,7 +40,7 @@ def test_benchmark_inference_smoke(repo_root, tiny_synthetic_root,
     assert [r['group'] for r in results] == [
         'single', 'pyramid', 'autofocus', 'autofocus']
     # the config's own operating point, then the one given
-    assert 't=0.4 k=3 d=3, t=0.5 k=8 d=3' in names[2]
+    assert 't=0.2 k=3 d=3, t=0.2 k=8 d=3' in names[2]
     assert 't=0.9 k=2 d=3, t=0.9 k=2 d=3' in names[3]
     for r in results:
         assert r['ms_per_img'] > 0 and r['mpix_per_img'] > 0

@@ -70,8 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--single-scale', type=float, default=1.0)
     parser.add_argument(
         '--af-points', nargs='+',
-        default=['0.4,0.5,3,8,3,3', '0.4,0.6,3,8,3,3',
-                 '0.4,0.5,3,8,3,3,640'],
+        default=['config', '0.4,0.3,6,12,3,3', '0.4,0.5,3,8,3,3',
+                 '0.4,0.25,3,4,3,2'],
         help='AutoFocus operating points t1,t2[,k1,k2[,d1,d2[,coarse]]]: '
         'threshold, min chip cells and dilation of each transition, and '
         'the coarse scale (long side px); "config": the config\'s own')
