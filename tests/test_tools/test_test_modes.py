@@ -55,3 +55,30 @@ def test_autofocus_mode_needs_focus_head(repo_root, random_ckpt, tmp_path):
                      'synthetic.py'), random_ckpt, '--mode', 'autofocus',
             '--work-dir', str(tmp_path)
         ])
+
+
+def test_dist_test_autofocus_two_processes(repo_root, tiny_synthetic_root,
+                                           random_ckpt, tmp_path):
+    """tools/dist_test.sh --mode autofocus: 2 gloo processes, 2 images,
+    COCO json with the detections of both images."""
+    import os
+    import subprocess
+    import sys
+    out = str(tmp_path / 'dets.json')
+    opts = [o for o in _opts(tiny_synthetic_root) if 'indices' not in o]
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29519',
+               OMP_NUM_THREADS='1', PYTHONPATH=repo_root)
+    res = subprocess.run(
+        ['bash', 'tools/dist_test.sh', CFG, random_ckpt, '2', '--mode',
+         'autofocus', '--work-dir', str(tmp_path), '--out', out,
+         '--cfg-options', 'test_dataloader.dataset.indices=2'] + opts,
+        cwd=repo_root, env=env, capture_output=True, text=True, timeout=400)
+    assert res.returncode == 0, res.stderr[-3000:]
+    log = ''.join(
+        open(osp.join(r, f)).read() for r, _, fs in os.walk(tmp_path)
+        for f in fs if f.endswith('.log'))
+    assert 'Distributed training: True' in log
+    assert 'pixels/mpix_per_img' in log
+    with open(out) as f:
+        dets = json.load(f)
+    assert len({d['image_id'] for d in dets}) == 2

@@ -232,31 +232,47 @@ def coco_eval(ann_file: str, img_ids: List[int], dets: List[dict],
                 mAP_m=100 * s[4], mAP_l=100 * s[5])
 
 
+def _short(r: dict) -> str:
+    """A short label: the AutoFocus thresholds, or the method's group."""
+    if r['group'] == 'autofocus':
+        inner = r['name'][r['name'].find('(') + 1:r['name'].rfind(')')]
+        return 'AF ' + ', '.join(
+            part.split()[0] for part in inner.split(';')[-1].split(','))
+    return dict(single='single scale', pyramid='full pyramid',
+                sahi='SAHI 512 px slices').get(r['group'], r['name'])
+
+
 def plot(results: List[dict], path: str, title: str) -> None:
+    """mAP against ms per image and against pixels per image (PNG)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     colors = dict(single='tab:gray', pyramid='tab:blue',
                   autofocus='tab:red', sahi='tab:green')
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     for ax, key, xlabel in ((axes[0], 'ms_per_img', 'ms per image'),
                             (axes[1], 'mpix_per_img',
                              'megapixels processed per image')):
-        af = [r for r in results if r['group'] == 'autofocus']
+        af = sorted([r for r in results if r['group'] == 'autofocus'],
+                    key=lambda r: r[key])
         if len(af) > 1:
-            af = sorted(af, key=lambda r: r[key])
             ax.plot([r[key] for r in af], [r['mAP'] for r in af], '-',
-                    color=colors['autofocus'], alpha=0.5)
+                    color=colors['autofocus'], alpha=0.4)
+        seen = set()
         for r in results:
-            ax.scatter(r[key], r['mAP'], color=colors[r['group']], s=40,
-                       zorder=3)
-            ax.annotate(r['name'], (r[key], r['mAP']), fontsize=7,
-                        xytext=(4, 4), textcoords='offset points')
-        ax.set_xscale('log')
-        ax.set_xlabel(xlabel + ' (log)')
+            label = None if r['group'] in seen else r['group']
+            seen.add(r['group'])
+            ax.scatter(r[key], r['mAP'], color=colors.get(r['group'], 'k'),
+                       s=45, zorder=3, label=label)
+            ax.annotate(_short(r), (r[key], r['mAP']), fontsize=8,
+                        xytext=(5, -3), textcoords='offset points')
+        ax.set_xlim(0, max(r[key] for r in results) * 1.3)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel('bbox mAP')
-        ax.grid(True, which='both', alpha=0.3)
-    fig.suptitle(title, fontsize=9)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc='lower right', fontsize=8)
+    fig.suptitle(title + ' (AF: AutoFocus, thresholds coarse->mid, '
+                 'mid->fine; up and left is better)', fontsize=9)
     fig.tight_layout()
     from mmsniper.utils import atomic_write
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
