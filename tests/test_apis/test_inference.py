@@ -15,14 +15,7 @@ from mmsniper.apis import (apply_test_mode, inference_autofocus,
                            to_bgr8)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _single_thread():
-    """One torch thread: on a shared 2-core machine a second thread waiting
-    at every op barrier makes small CPU convolutions ~50x slower."""
-    num = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num)
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 CONFIG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501

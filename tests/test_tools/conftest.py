@@ -8,13 +8,9 @@ AF_CFG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.
 
 
 @pytest.fixture(autouse=True, scope='module')
-def _single_thread():
-    """One torch thread: on a shared 2-core machine a second thread waiting
-    at every op barrier makes small CPU convolutions ~50x slower."""
-    num = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _tools_single_thread(single_thread):
+    """Every tool test module runs with one torch thread."""
     yield
-    torch.set_num_threads(num)
 
 
 @pytest.fixture(scope='module')

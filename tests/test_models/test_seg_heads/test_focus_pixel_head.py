@@ -8,14 +8,7 @@ import mmsniper  # noqa: F401
 from mmsniper.models import FocusPixelHead, focus_pixel_labels
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _single_thread():
-    """One torch thread: on a shared 2-core machine a second thread waiting
-    at every op barrier makes small CPU convolutions ~50x slower."""
-    num = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num)
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 def _labels(boxes, size=(8, 8), **kw):

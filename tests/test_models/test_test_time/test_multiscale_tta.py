@@ -12,14 +12,7 @@ from mmsniper.models.test_time.base import chip_out_size, crop_resize
 from mmsniper.testing import tiny_focus_detector_cfg
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _single_thread():
-    """One torch thread: on a shared 2-core machine a second thread waiting
-    at every op barrier makes small CPU convolutions ~50x slower."""
-    num = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num)
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 @pytest.fixture(scope='module')
