@@ -251,9 +251,19 @@ def test(argv: Optional[List[str]] = None) -> dict:
 
 
 def run_tool(fn, argv: Optional[List[str]] = None) -> None:
-    """Run a tool entry point; bad arguments exit 2 with one clear line."""
+    """Run a tool entry point; bad arguments exit 2 with one clear line.
+
+    A process group started for the run is destroyed before the process
+    exits: gloo's background threads still alive at interpreter shutdown
+    occasionally abort a rank ("terminate called without an active
+    exception").
+    """
+    import torch.distributed as dist
     try:
         fn(argv)
     except ToolError as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(2)
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
