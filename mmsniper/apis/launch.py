@@ -253,10 +253,10 @@ def test(argv: Optional[List[str]] = None) -> dict:
 def run_tool(fn, argv: Optional[List[str]] = None) -> None:
     """Run a tool entry point; bad arguments exit 2 with one clear line.
 
-    A process group started for the run is destroyed before the process
-    exits: gloo's background threads still alive at interpreter shutdown
-    occasionally abort a rank ("terminate called without an active
-    exception").
+    After a successful distributed run, the ranks meet at a barrier and the
+    process group is destroyed before the process exits: a rank leaving
+    while the others still use gloo occasionally aborted at interpreter
+    shutdown ("terminate called without an active exception").
     """
     import torch.distributed as dist
     try:
@@ -264,6 +264,6 @@ def run_tool(fn, argv: Optional[List[str]] = None) -> None:
     except ToolError as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(2)
-    finally:
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
