@@ -1,7 +1,6 @@
-# Runtime for CPU runs: mmdet's defaults with gloo and the package loaded.
-_base_ = 'mmdet::_base_/default_runtime.py'
+# Runtime for CPU runs: the mmsniper runtime with gloo.
+_base_ = './sniper_runtime.py'
 
-custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/models/sniper_faster-rcnn_r50_fpn.py',
     '../_base_/datasets/sniper_coco_detection.py',
-    '../_base_/schedules/sniper_7e.py', 'mmdet::_base_/default_runtime.py'
+    '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py'
 ]
 
 # ---------------- frequently changed parameters ----------------

@@ -100,8 +100,8 @@ sniper_test_model = dict(
         scales=scales, valid_ranges=test_valid_ranges, max_per_img=100,
         rpn_budget=test_rpn_budget, det_budget=test_det_budget))
 
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs,
+train_cfg = dict(  # per-step seeds, mid-epoch resume (exact kill + resume)
+    type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs,
     val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -116,5 +116,5 @@ param_scheduler = [
          eta_min=base_lr * 0.02, convert_to_iter_based=True)
 ]
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1))
+    checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0)

@@ -44,7 +44,7 @@ param_scheduler = [
          end=max_iters, eta_min=base_lr * 0.02)
 ]
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=max_iters,
+    checkpoint=dict(interval=max_iters,
                     by_epoch=False, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
 train_pipeline = [

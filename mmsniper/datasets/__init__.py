@@ -2,10 +2,11 @@
 from .synthetic import PRESETS, generate_dataset, generate_image
 from .synthetic_dataset import SyntheticScaleDataset
 from .proposals import load_proposals, save_proposals
+from .samplers import ResumableBatchSampler
 from .sniper_dataset import SniperDataset
 from .transforms import SnipChipCrop
 
 __all__ = [
-    'SniperDataset', 'SnipChipCrop', 'load_proposals', 'save_proposals',
+    'SniperDataset', 'SnipChipCrop', 'ResumableBatchSampler', 'load_proposals', 'save_proposals',
     'PRESETS', 'SyntheticScaleDataset', 'generate_dataset', 'generate_image'
 ]

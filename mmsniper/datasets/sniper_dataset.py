@@ -14,6 +14,7 @@ from mmengine.logging import print_log
 from mmdet.registry import DATASETS
 
 from ..chips import generate_chips
+from ..utils.seeding import derive_seed, local_seed
 from .proposals import load_proposals
 
 #: ``generate_chips`` arguments that ``chip_cfg`` may set.
@@ -21,6 +22,8 @@ CHIP_CFG_KEYS = ('scales', 'valid_ranges', 'chip_size', 'stride', 'prune',
                  'coarsest_whole_image', 'min_box_side', 'backend')
 #: ``generate_chips`` arguments that ``neg_chip_cfg`` may set.
 NEG_CHIP_CFG_KEYS = ('num_neg_chips', 'neg_min_proposals')
+#: Seed key of the per-sample pipeline seeds (apart from the chip seeds).
+_SAMPLE_KEY = 2
 
 
 def _unwrap(dataset, idx: int) -> Tuple[object, int]:
@@ -412,16 +415,35 @@ class SniperDataset:
         return info
 
     def prepare_data(self, idx: int):
-        """Run the leaf dataset's pipeline on :meth:`get_data_info`."""
+        """Run the leaf dataset's pipeline on :meth:`get_data_info`.
+
+        The pipeline's random draws (``RandomFlip`` and any other transform
+        using ``random``, ``np.random`` or torch's CPU generator) come from
+        a seed derived from ``(seed, epoch, idx)``; the caller's generator
+        states are restored afterwards. A sample is therefore the same in a
+        straight run, after a resume, in any dataloader worker and on any
+        rank.
+        """
         chip = self.get_chip_info(idx)
         leaf, local = _unwrap(self.dataset, chip.pop('img_idx'))
         info = leaf.get_data_info(local)
         info.update(chip)
-        return leaf.pipeline(info)
+        with local_seed(self.sample_seed(idx)):
+            return leaf.pipeline(info)
+
+    def sample_seed(self, idx: int) -> int:
+        """The seed of sample ``idx``'s pipeline in the current epoch."""
+        return derive_seed(self.seed, max(self.epoch, 0), idx % len(self),
+                           _SAMPLE_KEY)
 
     def __getitem__(self, idx: int) -> dict:
+        n = len(self)
+        if not -n <= idx < n:
+            raise IndexError(f'index {idx} out of range for a SniperDataset '
+                             f'of length {n}')
         for attempt in range(self.max_refetch + 1):
-            data = self.prepare_data((idx + attempt) % len(self))
+            # a sample whose pipeline returns None is replaced by the next
+            data = self.prepare_data((idx + attempt) % n)
             if data is not None:
                 return data
         raise RuntimeError(f'SniperDataset: the pipeline returned None for '

@@ -1,2 +1,2 @@
-
-from .hooks import ChipRebuildHook  # noqa: F401
+from .hooks import AtomicCheckpointHook, ChipRebuildHook  # noqa: F401
+from .runner import ResumableEpochBasedTrainLoop  # noqa: F401

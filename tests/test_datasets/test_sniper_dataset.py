@@ -288,3 +288,36 @@ def test_concat_dataset_and_repr(toy_root, tmp_path):
     assert len(paths) == 2
     assert ds.metainfo['classes'] == ('a', 'b')
     assert repr(ds).startswith('SniperDataset(dataset=ConcatDataset, ')
+
+
+def test_sample_randomness_is_a_function_of_seed_epoch_and_index(
+        tiny_synthetic_root):
+    """RandomFlip draws come from (seed, epoch, index): the same sample in
+    any access order (another rank, a resume), and the caller's global
+    random state is neither used nor disturbed."""
+    inner = dict(
+        type='SyntheticScaleDataset',
+        data_root=tiny_synthetic_root + '/',
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        filter_cfg=dict(filter_empty_gt=False),
+        pipeline=chip_pipeline(flip=True))
+    ds = SniperDataset(inner, chip_cfg=SYN_CHIP_CFG, epoch_length=12)
+    np.random.seed(123)
+    state = np.random.get_state()[1].copy()
+    forward = [ds[i] for i in range(12)]
+    assert (np.random.get_state()[1] == state).all()
+    np.random.seed(7)  # another global state: no effect on the samples
+    backward = {i: ds[i] for i in reversed(range(12))}
+    flips = []
+    for i, a in enumerate(forward):
+        b = backward[i]
+        assert a['data_samples'].flip == b['data_samples'].flip
+        assert (a['inputs'] == b['inputs']).all()
+        flips.append(a['data_samples'].flip)
+    assert 0 < sum(flips) < len(flips)  # both outcomes occur
+    ds.set_epoch(1)
+    assert ds.sample_seed(0) != SniperDataset(
+        inner, chip_cfg=SYN_CHIP_CFG, epoch_length=12).sample_seed(0)
+    with pytest.raises(IndexError):
+        ds[12]  # iteration ends (mmdet's browse_dataset relies on it)

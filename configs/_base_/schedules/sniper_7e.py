@@ -4,8 +4,11 @@
 # scale replaces the original's fixed scale of 100). An "epoch" is the chip
 # count of the first epoch (SniperDataset's epoch length, as the original).
 max_epochs = 7
+# ResumableEpochBasedTrainLoop: mmengine's epoch loop with per-step seeds and
+# mid-epoch resume, so that kill + --resume equals a straight run
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
+    type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs,
+    val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 

@@ -1,0 +1,4 @@
+from .resumable_loop import (ResumableEpochBasedTrainLoop,
+                             resumable_dataloader_cfg)
+
+__all__ = ['ResumableEpochBasedTrainLoop', 'resumable_dataloader_cfg']
