@@ -1,6 +1,7 @@
 # Runtime for CPU runs: the mmsniper runtime with gloo.
 _base_ = './sniper_runtime.py'
 
+custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

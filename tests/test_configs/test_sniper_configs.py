@@ -27,6 +27,9 @@ def test_sniper_config(path, repo_root):
         'pipeline', None) or ds.dataset.datasets[0].pipeline]
     assert {'type': 'ChipRebuildHook'} in cfg.custom_hooks
     assert 'mmsniper' in cfg.custom_imports.imports
+    # exact kill + resume: per-step seeds, mid-epoch resume, atomic saves
+    assert cfg.train_cfg.type == 'ResumableEpochBasedTrainLoop'
+    assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     name = osp.basename(path)
     if '_rpn_' in name:
         assert cfg.model.type == 'RPN' and not ds.use_neg_chips
