@@ -9,10 +9,11 @@ training scales (``chip_cfg.scales``), keeps the top N proposals per scale
 (after the RPN's NMS at 0.7), merges the scales with one more NMS at 0.7 and
 writes a proposal file keyed by image id (format:
 mmsniper/datasets/proposals.py, docs/sniper_training.md). Distributed:
-``--launcher pytorch`` splits the images over the processes.
+``--launcher pytorch`` (torchrun) splits the images over the processes, on
+GPUs (nccl) or, without CUDA, on CPU processes (gloo; see
+mmsniper/utils/dist.py); the file is the same as with one process.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import time
@@ -68,7 +69,7 @@ def main(argv=None) -> int:
         if not osp.isfile(path):
             print(f'error: {what} file not found: {path}', file=sys.stderr)
             return 2
-    from mmengine.dist import get_dist_info, init_dist
+    from mmengine.dist import get_dist_info
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
     from mmsniper.engine.proposal_extraction import (build_image_dataset,
                                                      extract_proposals,
                                                      sniper_train_cfg)
+    from mmsniper.utils import init_launcher, teardown
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -83,11 +85,11 @@ def main(argv=None) -> int:
     import mmsniper  # noqa: F401  (registers the modules)
     from mmdet.registry import MODELS
 
-    if args.launcher != 'none':
-        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-        import torch
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
-        init_dist(args.launcher, backend=backend)
+    try:
+        init_launcher(args.launcher, local_rank=args.local_rank)
+    except RuntimeError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     rank, _ = get_dist_info()
 
     dataset_cfg, chip_cfg = sniper_train_cfg(cfg)
@@ -99,6 +101,12 @@ def main(argv=None) -> int:
         rpn_test.max_per_img = max(num, rpn_test.get('max_per_img', 0))
     out = args.out or cfg.get('proposal_file', None) or osp.join(
         osp.dirname(osp.abspath(args.checkpoint)), 'proposals_train.pkl')
+    from mmsniper.utils.io import check_writable_dir
+    try:  # fail now, not after hours of extraction
+        check_writable_dir(osp.dirname(osp.abspath(out)))
+    except ValueError as e:
+        print(f'error: --out {out}: {e}', file=sys.stderr)
+        return 2
 
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu')
@@ -116,9 +124,11 @@ def main(argv=None) -> int:
         scales=scales,
         num_per_scale=num,
         nms_iou=args.nms_iou if args.nms_iou > 0 else None,
-        backend_args=dataset_cfg.get('backend_args', None))
+        backend_args=dataset_cfg.get('backend_args', None),
+        # the ranks' parts meet beside the output (not in ./.dist_test)
+        tmpdir=osp.join(osp.dirname(osp.abspath(out)),
+                        '.' + osp.basename(out) + '.parts'))
     if rank == 0:
-        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
         save_proposals(
             out,
             props,
@@ -131,6 +141,7 @@ def main(argv=None) -> int:
                 merge_nms_iou=args.nms_iou,
                 seconds=round(time.time() - t, 1)))
         print(f'wrote {out} ({len(props)} images)')
+    teardown()
     return 0
 
 

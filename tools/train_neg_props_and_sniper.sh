@@ -12,14 +12,15 @@
 #   (c) train CONFIG with negative chips mined from these proposals.
 #
 # Steps whose output already exists are skipped (FORCE=1 redoes them), so a
-# failed run can simply be restarted. GPUS > 1 uses torchrun (dist_train.sh).
+# failed run can simply be restarted. GPUS > 1 uses torchrun (dist_train.sh;
+# nccl on GPUs, gloo processes on a machine without CUDA).
 # Environment: WORK_DIR (default work_dirs/CONFIG_NAME), PROPOSAL_FILE,
 # CFG_OPTIONS ("key=value ..." given to all three steps, e.g. a data root),
 # PYTHON, FORCE, DRY_RUN=1 (print the commands only), PORT.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    sed -n '2,17p' "$0"
+    sed -n '2,19p' "$0"
     exit 2
 fi
 CONFIG=$1

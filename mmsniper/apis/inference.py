@@ -26,8 +26,9 @@ dataset pipeline (``LoadImageFromFile``):
 - bool: ``True`` -> 255.
 
 Arrays are BGR (OpenCV order, as mmdet's ``inference_detector``) unless
-``channel_order='rgb'``. A missing file raises ``FileNotFoundError`` and an
-undecodable one ``ValueError``, both naming the file.
+``channel_order='rgb'``. A missing file raises ``FileNotFoundError``, a
+folder ``IsADirectoryError`` (also a ``FileNotFoundError``, for callers that
+catch that) and an undecodable file ``ValueError``, all naming the path.
 """
 import copy
 import os
@@ -102,18 +103,28 @@ def to_bgr8(img: np.ndarray, channel_order: str = 'bgr') -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
+class _ImagePathIsADirectory(IsADirectoryError, FileNotFoundError):
+    """An image path that is a folder: an ``IsADirectoryError`` that code
+    catching ``FileNotFoundError`` (no image file there) still catches."""
+
+
 def load_image(image: ImageType, channel_order: str = 'bgr') -> np.ndarray:
     """Read a file (any OpenCV format, 8/16-bit, gray/color/alpha) or take
     an array, and return ``(H, W, 3)`` uint8 BGR.
 
     Raises:
         FileNotFoundError: ``image file not found: PATH``.
+        IsADirectoryError: ``image path is a directory, not a file: PATH``
+            (a ``FileNotFoundError`` as well).
         ValueError: ``cannot decode image file PATH ...`` for a corrupted
             or non-image file.
     """
     if isinstance(image, np.ndarray):
         return to_bgr8(image, channel_order)
     path = os.fspath(image)
+    if osp.isdir(path):
+        raise _ImagePathIsADirectory(
+            f'image path is a directory, not a file: {path}')
     if not osp.isfile(path):
         raise FileNotFoundError(f'image file not found: {path}')
     data = np.fromfile(path, dtype=np.uint8)

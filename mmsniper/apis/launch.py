@@ -16,6 +16,7 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
+from ..utils.dist import init_launcher, teardown
 from ..utils.io import atomic_write, check_writable_dir
 
 
@@ -106,33 +107,17 @@ def load_config(args: argparse.Namespace) -> Config:
         check_writable_dir(cfg.work_dir)
     except ValueError as e:
         raise ToolError(str(e)) from e
-    if cfg.launcher == 'pytorch':
-        setup_cpu_distributed(cfg)
+    try:
+        init_launcher(cfg.launcher, cfg)
+    except RuntimeError as e:
+        raise ToolError(str(e)) from e
     return cfg
 
 
 def setup_cpu_distributed(cfg: Config) -> None:
-    """Make ``--launcher pytorch`` work on machines without CUDA.
-
-    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
-    wraps the model with ``device_ids=[LOCAL_RANK]``, both of which fail on a
-    CPU build of torch. Without CUDA we start the process group ourselves with
-    the gloo backend (mmengine then skips its own ``init_dist``) and let DDP
-    wrap the CPU module with ``device_ids=None``. With CUDA nothing changes.
-    """
-    import torch
-    import torch.distributed as dist
-    if torch.cuda.is_available():
-        return
-    cfg.setdefault('env_cfg', ConfigDict())
-    cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
-    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='MMDistributedDataParallel')
-    wrapper.setdefault('device_ids', None)
-    cfg.model_wrapper_cfg = wrapper
+    """Make ``--launcher pytorch`` work on machines without CUDA (kept for
+    compatibility: :func:`mmsniper.utils.init_launcher` does it)."""
+    init_launcher('pytorch', cfg)
 
 
 def build_runner(cfg: Config) -> Runner:
@@ -198,6 +183,17 @@ def _test_ann_file(cfg: Config) -> Optional[str]:
     return ann
 
 
+def _check_metrics_out(path: str) -> None:
+    """``--metrics-out`` is written after the whole test: check up front
+    that it can be (its folder writable, the path not a folder)."""
+    if osp.isdir(path):
+        raise ToolError(f'--metrics-out {path}: is a directory, not a file')
+    try:
+        check_writable_dir(osp.dirname(osp.abspath(path)))
+    except ValueError as e:
+        raise ToolError(f'--metrics-out {path}: {e}') from e
+
+
 def test(argv: Optional[List[str]] = None) -> dict:
     """Entry point of ``tools/test.py``; returns the metrics dict."""
     from mmdet.evaluation import DumpDetResults
@@ -219,6 +215,8 @@ def test(argv: Optional[List[str]] = None) -> dict:
             check_writable_dir(osp.dirname(osp.abspath(args.out)))
         except ValueError as e:
             raise ToolError(str(e)) from e
+    if args.metrics_out:
+        _check_metrics_out(args.metrics_out)
     if args.show or args.show_dir:
         _enable_visualization(cfg, args)
     if args.tta:
@@ -258,12 +256,9 @@ def run_tool(fn, argv: Optional[List[str]] = None) -> None:
     while the others still use gloo occasionally aborted at interpreter
     shutdown ("terminate called without an active exception").
     """
-    import torch.distributed as dist
     try:
         fn(argv)
     except ToolError as e:
         print(f'error: {e}', file=sys.stderr)
         sys.exit(2)
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    teardown()

@@ -16,6 +16,22 @@ from .generate import generate_chips
 from .scales import DEFAULT_SCALES, DEFAULT_VALID_RANGES
 
 
+def read_coco_json(ann_file: str) -> dict:
+    """The parsed COCO json ``ann_file``.
+
+    Raises:
+        ValueError: When it is not a COCO detection json (a dict with
+            ``images`` and ``annotations``).
+    """
+    with open(ann_file, encoding='utf-8') as f:
+        coco = json.load(f)
+    if not isinstance(coco, dict) or 'images' not in coco or \
+            'annotations' not in coco:
+        raise ValueError(f'{ann_file} is not a COCO json (needs "images" '
+                         'and "annotations")')
+    return coco
+
+
 def load_coco_boxes(ann_file: str) -> List[dict]:
     """Image records of a COCO json (no pycocotools needed).
 
@@ -25,12 +41,7 @@ def load_coco_boxes(ann_file: str) -> List[dict]:
     Raises:
         ValueError: When the file is not a COCO detection json.
     """
-    with open(ann_file, encoding='utf-8') as f:
-        coco = json.load(f)
-    if not isinstance(coco, dict) or 'images' not in coco or \
-            'annotations' not in coco:
-        raise ValueError(f'{ann_file} is not a COCO json (needs "images" '
-                         'and "annotations")')
+    coco = read_coco_json(ann_file)
     per_img: Dict[int, list] = {}
     for ann in coco['annotations']:
         per_img.setdefault(ann['image_id'], []).append(ann)

@@ -6,7 +6,8 @@ current epoch (all images), ``L`` samples per epoch (the epoch length).
 """
 import copy
 import logging
-from typing import Dict, Hashable, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Hashable, List, Optional, Sequence,
+                    Tuple, Union)
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -15,6 +16,7 @@ from mmdet.registry import DATASETS
 
 from ..chips import generate_chips
 from ..utils.seeding import derive_seed, local_seed
+from .preflight import check_dataset, resolve_policy
 from .proposals import load_proposals
 
 #: ``generate_chips`` arguments that ``chip_cfg`` may set.
@@ -46,17 +48,100 @@ def _unwrap(dataset, idx: int) -> Tuple[object, int]:
     return dataset, idx
 
 
+def _leaves(dataset) -> list:
+    """The leaf datasets (with a ``pipeline``) under dataset wrappers."""
+    if hasattr(dataset, 'pipeline'):
+        return [dataset]
+    if hasattr(dataset, 'datasets'):
+        return [leaf for d in dataset.datasets for leaf in _leaves(d)]
+    return _leaves(dataset.dataset) if hasattr(dataset, 'dataset') else []
+
+
+def _lazy_cfg(cfg: dict) -> dict:
+    """A copy of a dataset config with ``lazy_init=True`` on every level
+    (``dataset`` / ``datasets`` of wrappers), so that nothing loads its
+    annotations before the pre-flight check."""
+    out = dict(cfg, lazy_init=True)
+    if isinstance(out.get('dataset'), dict):
+        out['dataset'] = _lazy_cfg(out['dataset'])
+    if isinstance(out.get('datasets'), (list, tuple)):
+        out['datasets'] = [
+            _lazy_cfg(d) if isinstance(d, dict) else d
+            for d in out['datasets']
+        ]
+    return out
+
+
+def _guard_parse(leaf, report) -> bool:
+    """Let a COCO leaf load what mmdet would crash on, so that the
+    pre-flight verdicts can drop it: images without ``width``/``height``
+    get 1 x 1 (the image is dropped anyway), annotations without a usable
+    ``bbox``/``area`` are removed (``skip_anns``). Wraps the instance's
+    ``parse_data_info`` until :meth:`SniperDataset.full_init` removes it;
+    returns whether it did."""
+    skip = report.skip_anns
+    no_size = {i for i, r in report.bad_images.items() if 'missing_size' in r}
+    if not (skip or no_size) or getattr(leaf, '_fully_initialized', True) \
+            or not hasattr(leaf, 'parse_data_info'):
+        return False
+    parse = leaf.parse_data_info
+
+    def guarded(raw: dict):
+        img = raw['raw_img_info']
+        iid = img.get('img_id')
+        if iid in no_size:
+            img = dict(img, width=1, height=1)
+        anns = [a for k, a in enumerate(raw['raw_ann_info'])
+                if k not in skip.get(iid, ())]
+        return parse(dict(raw, raw_img_info=img, raw_ann_info=anns))
+
+    leaf.parse_data_info = guarded
+    return True
+
+
+def preflight_dataset_cfg(cfg: dict,
+                          options: Optional[dict] = None,
+                          progress: Optional[Callable] = None) -> list:
+    """Run the pre-flight check on the dataset(s) of a dataset config
+    without loading them (``tools/misc/check_dataset.py``).
+
+    Args:
+        cfg (dict): A dataset config; ``SniperDataset``, ``ConcatDataset``,
+            ``RepeatDataset``-style wrappers are unwrapped to their leaf
+            datasets, built with ``lazy_init=True``.
+        options (dict, optional): Pre-flight options; they win over the
+            ``preflight`` options of a ``SniperDataset`` config.
+        progress (callable, optional): See
+            :func:`~mmsniper.datasets.preflight.check_coco`.
+
+    Returns:
+        list[PreflightReport]: One report per leaf dataset.
+    """
+    opts = {}
+    if cfg.get('type') in ('SniperDataset', SniperDataset):
+        if isinstance(cfg.get('preflight'), dict):
+            opts.update(cfg['preflight'])
+        cfg = cfg['dataset']
+    opts.update(options or {})
+    dataset = DATASETS.build(_lazy_cfg(cfg))
+    return [check_dataset(leaf, opts, progress) for leaf in _leaves(dataset)]
+
+
 class _ImageAnns:
     """Boxes, ignore flags and sizes of every image, read once from the
-    wrapped dataset's annotations (no image is loaded)."""
+    wrapped dataset's annotations (no image is loaded). ``plan(i, info)``
+    returns the repaired ``info`` and whether image ``i`` is dropped (then
+    it has no boxes: no chips)."""
 
-    def __init__(self, dataset) -> None:
+    def __init__(self, dataset, plan: Optional[Callable] = None) -> None:
         self.img_ids: List[Hashable] = []
         self.shapes = np.zeros((len(dataset), 2), dtype=np.int64)
         self.boxes: List[np.ndarray] = []
         self.ignore: List[np.ndarray] = []
         for i in range(len(dataset)):
-            info = dataset.get_data_info(i)
+            info, dropped = (dataset.get_data_info(i), False)
+            if plan is not None:
+                info, dropped = plan(i, info)
             if 'height' not in info or 'width' not in info:
                 raise KeyError(
                     f'SniperDataset needs the image size in the annotations '
@@ -64,7 +149,7 @@ class _ImageAnns:
                     f'{info.get("img_id", i)!r} has keys {sorted(info)}')
             self.img_ids.append(info.get('img_id', i))
             self.shapes[i] = int(info['height']), int(info['width'])
-            inst = info.get('instances', [])
+            inst = [] if dropped else info.get('instances', [])
             self.boxes.append(
                 np.array([x['bbox'] for x in inst],
                          dtype=np.float32).reshape(-1, 4))
@@ -170,6 +255,19 @@ class SniperDataset:
     happens in :func:`~mmsniper.chips.generate_chips` (the wrapper is the
     ``NegChipMine`` step of the original).
 
+    **Pre-flight check** (:mod:`mmsniper.datasets.preflight`, see
+    ``docs/sniper_training.md``): in :meth:`full_init`, before the wrapped
+    dataset loads its annotations (a config dict is built with
+    ``lazy_init=True``), every leaf dataset is checked: image files
+    (missing, unreadable, truncated), declared sizes, boxes. Per the policy
+    it raises (default for image and size problems), or drops bad images
+    (no chips) and bad boxes and clips partly outside ones (default for box
+    problems, with a warning). Boxes mmdet keeps but the check rejects
+    (NaN/inf) are removed from ``instances`` both for the chips and in
+    :meth:`get_data_info` / :meth:`prepare_data`, so ``chip_valid_inds``
+    index the same list. The result is in ``preflight_report`` (a list for
+    several leaves).
+
     Args:
         dataset (dict | BaseDataset): The wrapped mmdet dataset (any
             ``BaseDetDataset``: CocoDataset, VOCDataset, a COCO json, or an
@@ -199,6 +297,11 @@ class SniperDataset:
         lazy_init (bool): Defer loading annotations / generating epoch 0
             to :meth:`full_init`. Defaults to False.
         backend_args (dict, optional): File backend of ``proposal_file``.
+        preflight (dict | bool, optional): Options of the pre-flight check
+            (:data:`~mmsniper.datasets.preflight.OPTION_KEYS`: a policy
+            ``'error'`` / ``'warn'`` / ``'drop'`` per class ``image``,
+            ``size``, ``box`` or per reason, ``decode``, ``check_images``);
+            True: the defaults; None or False: no check. Defaults to True.
 
     Examples:
         >>> train_dataloader = dict(
@@ -228,9 +331,14 @@ class SniperDataset:
                  chip_workers: int = 0,
                  max_refetch: int = 15,
                  lazy_init: bool = False,
-                 backend_args: Optional[dict] = None) -> None:
-        if isinstance(dataset, dict):
-            dataset = DATASETS.build(dataset)
+                 backend_args: Optional[dict] = None,
+                 preflight: Union[dict, bool, None] = True) -> None:
+        self.preflight = None if preflight in (None, False) else dict(
+            {} if preflight is True else preflight)
+        if self.preflight is not None:
+            resolve_policy(self.preflight)  # unknown keys fail here
+        if isinstance(dataset, dict):  # loaded after the pre-flight check
+            dataset = DATASETS.build(_lazy_cfg(dataset))
         self.dataset = dataset
         self.chip_cfg = self._check_keys('chip_cfg', chip_cfg, CHIP_CFG_KEYS)
         self.neg_chip_cfg = self._check_keys('neg_chip_cfg', neg_chip_cfg,
@@ -274,22 +382,97 @@ class SniperDataset:
     def full_init(self) -> None:
         """Load the annotations (and the proposals), build epoch 0 and fix
         the epoch length. Raises here, before training, on a bad proposal
-        file or a dataset without any chip."""
+        file or a dataset without any chip, and on the pre-flight check's
+        ``error`` problems (before the wrapped dataset loads anything)."""
         if self._fully_initialized:
             return
+        guarded = self._run_preflight()
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
-        self._anns = _ImageAnns(self.dataset)
+        for leaf in guarded:  # back to the class's parse_data_info
+            del leaf.parse_data_info
+        self._repairs: Dict[int, Tuple[List[int], Optional[tuple]]] = {}
+        self._dropped_imgs: set = set()
+        self._anns = _ImageAnns(self.dataset, self._plan_repairs)
         self._proposals: Optional[List[np.ndarray]] = None
         if self.use_neg_chips:
             table = load_proposals(
                 self.proposal_file,
                 self._anns.img_ids,
                 backend_args=self.backend_args)
-            self._proposals = [table[i] for i in self._anns.img_ids]
+            self._proposals = [
+                None if i in self._dropped_imgs else table[img_id]
+                for i, img_id in enumerate(self._anns.img_ids)
+            ]
         self._num_samples = 0
         self._fully_initialized = True
         self.set_epoch(0)
+
+    # ------------------------------------------------------------------
+    # pre-flight check
+    def _run_preflight(self) -> list:
+        """Check every leaf dataset (:func:`~.preflight.check_dataset`), log
+        the reports, raise on ``error`` problems; returns the leaves whose
+        ``parse_data_info`` was guarded (see :func:`_guard_parse`)."""
+        self._reports: Dict[int, object] = {}
+        self.preflight_report = None
+        if self.preflight is None:
+            return []
+        leaves = _leaves(self.dataset)
+        reports = [check_dataset(leaf, self.preflight) for leaf in leaves]
+        for rep in reports:
+            rep.log()
+        for rep in reports:
+            rep.raise_on_error()
+        self._reports = {id(leaf): r for leaf, r in zip(leaves, reports)}
+        self.preflight_report = reports[0] if len(reports) == 1 else reports
+        return [leaf for leaf, r in zip(leaves, reports)
+                if _guard_parse(leaf, r)]
+
+    def _plan_repairs(self, img_idx: int, info: dict) -> Tuple[dict, bool]:
+        """Map the pre-flight verdicts (keyed by ``img_id``) onto image
+        ``img_idx`` of the wrapped dataset, called once per image by
+        :class:`_ImageAnns`: records the repair of its loaded ``instances``
+        and returns the repaired ``info`` and whether it is dropped."""
+        rep = self._reports.get(id(_unwrap(self.dataset, img_idx)[0])) \
+            if self._reports else None
+        img_id = info.get('img_id')
+        if rep is None:
+            return info, False
+        if img_id in rep.bad_images:
+            self._dropped_imgs.add(img_idx)
+            return info, True
+        if img_id not in rep.repairs:
+            return info, False
+        num, drop, clip = rep.repairs[img_id]
+        inst = info.get('instances', [])
+        if len(inst) == num:
+            keep = [k for k in range(num) if k not in drop]
+        else:  # a dataset loading other boxes than mmdet's CocoDataset
+            print_log(f'SniperDataset: image {img_id} has {len(inst)} boxes, '
+                      f'the pre-flight check expected {num}; dropping the '
+                      'non-finite ones and clipping the others by value',
+                      logger='current', level=logging.WARNING)
+            keep = [k for k, x in enumerate(inst)
+                    if np.isfinite(np.asarray(x['bbox'], float)).all()]
+            clip = True
+        wh = (float(info['width']), float(info['height'])) if clip else None
+        self._repairs[img_idx] = (keep, wh)
+        return self._repair_instances(img_idx, info), False
+
+    def _repair_instances(self, img_idx: int, info: dict) -> dict:
+        """``info`` of image ``img_idx`` with the pre-flight repairs: boxes
+        mmdet keeps but the check drops (NaN/inf) removed, partly outside
+        ones clipped to the image; ``info`` itself for a clean image."""
+        if img_idx not in self._repairs:
+            return info
+        keep, wh = self._repairs[img_idx]
+        inst = [dict(info['instances'][k]) for k in keep]
+        if wh is not None:
+            for x in inst:
+                b = np.asarray(x['bbox'], np.float64)
+                x['bbox'] = np.clip(b, 0, wh * 2).tolist()
+        return dict(info, instances=inst)
 
     # ------------------------------------------------------------------
     # per-epoch chip lists
@@ -410,7 +593,9 @@ class SniperDataset:
     def get_data_info(self, idx: int) -> dict:
         """``data_info`` of the chip's image plus the chip keys."""
         chip = self.get_chip_info(idx)
-        info = self.dataset.get_data_info(chip.pop('img_idx'))
+        img_idx = chip.pop('img_idx')
+        info = self._repair_instances(img_idx,
+                                      self.dataset.get_data_info(img_idx))
         info.update(chip)
         return info
 
@@ -425,8 +610,9 @@ class SniperDataset:
         rank.
         """
         chip = self.get_chip_info(idx)
-        leaf, local = _unwrap(self.dataset, chip.pop('img_idx'))
-        info = leaf.get_data_info(local)
+        img_idx = chip.pop('img_idx')
+        leaf, local = _unwrap(self.dataset, img_idx)
+        info = self._repair_instances(img_idx, leaf.get_data_info(local))
         info.update(chip)
         with local_seed(self.sample_seed(idx)):
             return leaf.pipeline(info)

@@ -109,10 +109,23 @@ def extract_proposals(model,
                       num_per_scale: int = 300,
                       nms_iou: Optional[float] = 0.7,
                       backend_args: Optional[dict] = None,
-                      progress: bool = True
+                      progress: bool = True,
+                      tmpdir: Optional[str] = None
                       ) -> Optional[Dict[Hashable, np.ndarray]]:
     """Proposals of every image of ``dataset``; distributed over the ranks
     (image ``i`` on rank ``i % world_size``) and collected on rank 0.
+
+    The ranks' parts are collected through files (mmengine's
+    ``collect_results(device='cpu')``: each rank pickles its part into
+    ``tmpdir``, rank 0 alone loads them all and removes the folder), which
+    works with any backend (gloo on CPU, nccl on GPUs) and keeps the
+    dataset's proposals off the GPUs; ``tmpdir`` must be on a filesystem
+    that all ranks share.
+
+    Args:
+        tmpdir (str, optional): Folder of the parts of a distributed run
+            (the same path on every rank); None: a new folder under
+            ``./.dist_test`` (mmengine's default).
 
     Returns:
         dict | None: ``img_id -> float32 [P, 5]`` on rank 0, None on the
@@ -134,7 +147,8 @@ def extract_proposals(model,
         if bar is not None:
             bar.update()
     if world > 1:
-        allp = collect_results(mine, len(dataset), device='cpu')
+        allp = collect_results(mine, len(dataset), device='cpu',
+                               tmpdir=tmpdir)
     else:
         allp = mine
     if rank != 0:

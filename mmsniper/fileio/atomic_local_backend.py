@@ -9,27 +9,10 @@ from typing import Union
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.fileio.backends import registry_utils
 
+from ..utils.io import current_umask, fsync_dir
+
 #: Chunk size of the writes (bytes).
 _CHUNK = 16 << 20
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -67,13 +50,13 @@ class AtomicLocalBackend(LocalBackend):
                 self._write(f, obj, filepath)
                 f.flush()
                 os.fsync(f.fileno())
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~current_umask())
             os.replace(tmp, filepath)
         except BaseException:
             if osp.exists(tmp):
                 os.remove(tmp)
             raise
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
     def put_text(self,
                  obj: str,

@@ -10,6 +10,13 @@ import cv2
 import numpy as np
 
 TOY_CLASSES = ('a', 'b')
+#: ``chip_cfg`` of ``SniperDataset`` for the synthetic ``tiny`` preset in
+#: tests (its images are 300-700 px).
+SYN_CHIP_CFG = dict(
+    scales=(1.0, 0.5, 256),
+    valid_ranges=((-1, 64), (40, 160), (120, -1)),
+    chip_size=256,
+    stride=(28, 31))
 
 
 def write_toy_coco(root: str,

@@ -2,7 +2,11 @@
 
 Every tool writes to a temporary name next to the target and renames it at
 the end (``os.replace`` is atomic on one filesystem), so an interrupted run
-leaves either the old file or the new one, never a truncated one.
+leaves either the old file or the new one, never a truncated one. The
+file is flushed and fsynced before the rename, and the result gets the
+permissions a plain ``open()`` / ``os.makedirs`` would give it (``0o666`` /
+``0o777`` minus the umask) instead of ``mkstemp``'s ``0o600`` /
+``mkdtemp``'s ``0o700``.
 """
 import contextlib
 import os
@@ -10,6 +14,35 @@ import os.path as osp
 import shutil
 import tempfile
 from typing import Iterator
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where possible
+    (``/proc/self/status`` on Linux; elsewhere set and restored)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def fsync_dir(folder: str) -> None:
+    """Make a rename in ``folder`` durable (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def check_writable_dir(path: str) -> str:
@@ -30,8 +63,9 @@ def check_writable_dir(path: str) -> str:
 
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = 'w', **kwargs) -> Iterator:
-    """Open a temporary file beside ``path``; rename it to ``path`` on
-    success, delete it on error.
+    """Open a temporary file beside ``path``; on success flush and fsync
+    it, give it the mode of a plain ``open()`` (``0o666 & ~umask``) and
+    rename it to ``path``; on error delete it.
 
     Example:
         >>> with atomic_write('out.json') as f:
@@ -44,16 +78,21 @@ def atomic_write(path: str, mode: str = 'w', **kwargs) -> Iterator:
     try:
         with open(tmp, mode, **kwargs) as f:
             yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+    fsync_dir(folder)
 
 
 @contextlib.contextmanager
 def atomic_write_dir(path: str) -> Iterator[str]:
-    """Yield a temporary folder beside ``path``; on success replace
+    """Yield a temporary folder beside ``path``; on success give it the
+    mode of a plain ``os.makedirs`` (``0o777 & ~umask``) and replace
     ``path`` by it, on error remove it.
 
     Used for outputs made of many files (e.g. a generated dataset).
@@ -63,6 +102,7 @@ def atomic_write_dir(path: str) -> Iterator[str]:
                            suffix='.tmp', dir=parent)
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~current_umask())
         if osp.isdir(path):
             old = tmp + '.old'
             os.replace(path, old)

@@ -21,10 +21,12 @@ def _coco(tmp_path, records):
         for b in r['bboxes']:
             anns.append(dict(id=len(anns), image_id=k, category_id=1,
                              bbox=[b[0], b[1], b[2] - b[0], b[3] - b[1]],
+                             area=float((b[2] - b[0]) * (b[3] - b[1])),
                              iscrowd=int(len(anns) % 7 == 0)))
     path = str(tmp_path / 'ann.json')
     with open(path, 'w') as f:
-        json.dump(dict(images=images, annotations=anns, categories=[]), f)
+        json.dump(dict(images=images, annotations=anns,
+                       categories=[dict(id=1, name='a')]), f)
     return path
 
 

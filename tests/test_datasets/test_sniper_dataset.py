@@ -11,17 +11,13 @@ from mmengine.registry import init_default_scope
 import mmsniper  # noqa: F401
 from mmsniper.chips import generate_chips
 from mmsniper.datasets import SniperDataset, save_proposals
+from mmsniper.datasets.preflight import PreflightError
 from mmsniper.datasets.proposals import ProposalFileError
-from mmsniper.testing.sniper_toy import (chip_pipeline, toy_dataset_cfg,
-                                         write_toy_coco)
+from mmsniper.testing.sniper_toy import (SYN_CHIP_CFG, chip_pipeline,
+                                         toy_dataset_cfg, write_toy_coco)
 
 init_default_scope('mmdet')
 
-SYN_CHIP_CFG = dict(
-    scales=(1.0, 0.5, 256),
-    valid_ranges=((-1, 64), (40, 160), (120, -1)),
-    chip_size=256,
-    stride=(28, 31))
 TOY_CHIP_CFG = dict(
     scales=(2.0, 1.0), valid_ranges=((-1, 24), (40, -1)), chip_size=64,
     stride=16)
@@ -238,6 +234,12 @@ def test_bad_proposal_files_fail_before_training(toy_root, tmp_path):
     with pytest.raises(ProposalFileError,
                        match=r'shape.pkl: image id 2 has .* shape \[4, 3\]'):
         build(shape)
+    nan_box = _cluster(80, 60)
+    nan_box[1, 2] = np.nan
+    nan = _toy_proposals(str(tmp_path / 'nan.pkl'), bad={3: nan_box})
+    with pytest.raises(ProposalFileError,
+                       match=r'nan.pkl: image id 3 has NaN or inf'):
+        build(nan)
     other = str(tmp_path / 'other.pkl')
     mmengine.dump({1: np.zeros((0, 5))}, other)
     with pytest.raises(ProposalFileError, match='not an mmsniper proposal'):
@@ -269,8 +271,14 @@ def test_chip_outside_the_loaded_image_is_caught(tmp_path):
     write_toy_coco(
         root, [dict(w=160, h=120, boxes=[[300, 200, 316, 212]],
                     json_wh=(400, 300))])
-    ds = SniperDataset(
-        toy_dataset_cfg(root, chip_pipeline()), chip_cfg=TOY_CHIP_CFG)
+    cfg = toy_dataset_cfg(root, chip_pipeline())
+    # the pre-flight check (default) refuses it before any chip is made
+    with pytest.raises(PreflightError,
+                       match=r"field 'width' declares 400 and field "
+                       r"'height' declares 300 but the file is 160x120"):
+        SniperDataset(cfg, chip_cfg=TOY_CHIP_CFG)
+    # without it, the crop transform still catches the chip it reaches
+    ds = SniperDataset(cfg, chip_cfg=TOY_CHIP_CFG, preflight=False)
     with pytest.raises(AssertionError, match='not inside the image'):
         ds[0]
 

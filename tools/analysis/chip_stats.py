@@ -10,6 +10,13 @@ fully inside a chip of their scale (must be 100%) and ms per image of
 dataset's box-size distribution (see :mod:`mmsniper.chips.suggest`) and
 prints the same statistics for the suggestion, side by side.
 
+The boxes are those training sees: the pre-flight check that
+:class:`~mmsniper.datasets.SniperDataset` runs
+(:mod:`mmsniper.datasets.preflight`, on the json only; image files are
+checked by ``tools/misc/check_dataset.py``) drops the same boxes here
+(degenerate, outside the image, unknown category, NaN/inf, ...) and skips
+images without a usable size; their counts per reason are printed first.
+
 With ``--show-dir`` it draws the chips of a few images (one colour per
 scale; valid boxes green, invalid ones red) with OpenCV.
 
@@ -35,7 +42,23 @@ SCALE_COLOURS = ((255, 128, 0), (0, 200, 255), (255, 0, 255), (0, 255, 255),
                  (128, 128, 255))
 
 
-def parse_args():
+#: Options whose value may start with '-' (``--valid-ranges -1:80,...``).
+DASH_VALUE_OPTIONS = ('--valid-ranges', '--scales', '--stride')
+
+
+def join_dash_values(argv):
+    """``--valid-ranges -1:80`` -> ``--valid-ranges=-1:80``: argparse takes
+    a separate value starting with '-' for an option (``expected one
+    argument``)."""
+    out, it = [], iter(argv)
+    for arg in it:
+        nxt = next(it, None) if arg in DASH_VALUE_OPTIONS else None
+        out.append(arg if nxt is None else f'{arg}={nxt}')
+    return out
+
+
+def parse_args(argv=None):
+    argv = join_dash_values(sys.argv[1:] if argv is None else list(argv))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('ann_file', help='COCO detection json')
     p.add_argument('--scales', default='3.0,1.667,512',
@@ -59,7 +82,39 @@ def parse_args():
     p.add_argument('--img-dir', default=None,
                    help='image folder for --show-dir (default: next to the '
                    'json, ../<split>/ for the synthetic layout)')
-    return p.parse_args()
+    return p.parse_args(argv)
+
+
+def load_checked_records(ann_file):
+    """Image records (see :mod:`mmsniper.chips.stats`) of a COCO json as
+    training sees them, and the pre-flight report: the annotations the
+    check drops (``dropped_anns``, mmdet's silent drops and NaN/inf) are
+    left out and images without a usable size skipped."""
+    from mmsniper.chips.stats import read_coco_json
+    from mmsniper.datasets.preflight import check_coco
+    coco = read_coco_json(ann_file)
+    report = check_coco(coco, options=dict(check_images=False))
+    report.source = ann_file
+    per_img = {}
+    for ann in coco['annotations']:
+        per_img.setdefault(ann.get('image_id'), []).append(ann)
+    records = []
+    for img in coco['images']:
+        if img['id'] in report.bad_images:
+            continue
+        gone = report.dropped_anns.get(img['id'], ())
+        anns = [a for k, a in enumerate(per_img.get(img['id'], []))
+                if k not in gone]
+        boxes = np.array([a['bbox'] for a in anns],
+                         dtype=np.float64).reshape(-1, 4)
+        boxes[:, 2:] += boxes[:, :2]
+        records.append(
+            dict(id=img['id'], file_name=img.get('file_name', ''),
+                 height=int(img['height']), width=int(img['width']),
+                 bboxes=boxes,
+                 ignore=np.array([bool(a.get('iscrowd', 0)) for a in anns],
+                                 dtype=bool)))
+    return records, report
 
 
 def parse_stride(text):
@@ -127,12 +182,17 @@ def show(records, scales, ranges, args, out_dir):
         print(f'wrote {out}: {len(res)} chips')
 
 
-def main():
-    args = parse_args()
-    from mmsniper.chips.stats import chip_stats, load_coco_boxes
+def main(argv=None):
+    args = parse_args(argv)
+    from mmsniper.chips.stats import chip_stats
     from mmsniper.chips.suggest import (describe_sizes, format_config,
                                         suggest_scales)
-    records = load_coco_boxes(args.ann_file)[:args.max_images]
+    records, report = load_checked_records(args.ann_file)
+    print(report.summary() + ' (the check of training; image files not '
+          'checked: see tools/misc/check_dataset.py)')
+    if report.counts:
+        print(report.format())
+    records = records[:args.max_images]
     scales = tuple(float(v) for v in args.scales.split(','))
     ranges = tuple(
         tuple(float(x) for x in r.split(':'))
