@@ -33,7 +33,8 @@ train_dataloader = dict(
             scales=scales, valid_ranges=valid_ranges, chip_size=chip_size),
         use_neg_chips=use_neg_chips,
         proposal_file=proposal_file,
-        neg_chip_cfg=dict(num_neg_chips=num_neg_chips)))
+        neg_chip_mine=dict(type='NegChipMine',
+                           num_neg_chips=num_neg_chips)))
 
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [

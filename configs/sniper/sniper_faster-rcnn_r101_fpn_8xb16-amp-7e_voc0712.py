@@ -37,4 +37,5 @@ train_dataloader = dict(
             stride=chip_stride),
         use_neg_chips=use_neg_chips,
         proposal_file=proposal_file,
-        neg_chip_cfg=dict(num_neg_chips=num_neg_chips)))
+        neg_chip_mine=dict(type='NegChipMine',
+                           num_neg_chips=num_neg_chips)))

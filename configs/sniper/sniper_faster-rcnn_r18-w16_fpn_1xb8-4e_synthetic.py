@@ -6,6 +6,7 @@
 #       configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py
 _base_ = [
     '../_base_/models/faster-rcnn_r18-w16_fpn.py',
+    '../_base_/models/sniper_assigners.py',
     '../_base_/datasets/synthetic_detection.py',
     '../_base_/cpu_runtime.py'
 ]
@@ -31,6 +32,9 @@ test_rpn_budget = dict(per_mpix=510, min=100, max=3000)
 test_det_budget = dict(per_mpix=170, min=100, max=1000)
 chip_size = 256
 chip_stride = (28, 31)    # ~ chip_size / 9, as 56-59 for 512 chips
+# boxes under this side in a chip (chip px) are neither trained nor ignored:
+# the original's 10 px for 512 chips, halved as the chips and anchors
+min_box_side = 5
 chips_per_batch = 8
 use_neg_chips = False     # needs proposal_file (tools/extract_proposals.py)
 num_neg_chips = 2         # negative chips per image and epoch
@@ -44,26 +48,22 @@ model = dict(
     rpn_head=dict(anchor_generator=dict(scales=[4])),  # anchors 16..256 px
     train_cfg=dict(
         rpn=dict(
-            assigner=dict(
-                type='SniperMaxIoUAssigner',
-                pos_iou_thr=0.5,
-                neg_iou_thr=0.4,
-                min_pos_iou=0.3,
-                ignore_iof_thr=0.3)),
+            assigner=dict(_delete_=True, **_base_.sniper_rpn_assigner)),
         rpn_proposal=dict(nms_pre=500, max_per_img=300),
         rcnn=dict(
-            assigner=dict(type='SniperMaxIoUAssigner', ignore_iof_thr=0.3),
+            assigner=dict(_delete_=True, **_base_.sniper_rcnn_assigner),
             sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=500)))
 
 chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                   'scale_factor', 'flip', 'flip_direction', 'chip',
-                  'chip_scale_idx', 'chip_factor')
+                  'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
-    dict(type='SnipChipCrop'),
+    dict(type='SnipChipCrop', min_box_side=min_box_side,
+         flagged_boxes='drop'),
     dict(type='PackDetInputs', meta_keys=chip_meta_keys)
 ]
 train_dataloader = dict(
@@ -80,7 +80,8 @@ train_dataloader = dict(
             stride=chip_stride),
         use_neg_chips=use_neg_chips,
         proposal_file=proposal_file,
-        neg_chip_cfg=dict(num_neg_chips=num_neg_chips),
+        neg_chip_mine=dict(type='NegChipMine',
+                           num_neg_chips=num_neg_chips),
         dataset=dict(
             type=_base_.dataset_type,
             data_root=_base_.data_root,

@@ -22,6 +22,35 @@ def scale_boxes(boxes: np.ndarray, factor: float,
     return b.astype(np.float32)
 
 
+def clip_to_image(boxes: np.ndarray, h: int,
+                  w: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clip ``[N, 4]`` boxes to the ``h x w`` image; boxes left without
+    area are zeroed and flagged. Returns ``(clipped, wh [N, 2],
+    dropped [N])``."""
+    out = boxes.copy()
+    out[:, 0::2] = np.clip(out[:, 0::2], 0, w)
+    out[:, 1::2] = np.clip(out[:, 1::2], 0, h)
+    wh = out[:, 2:4] - out[:, 0:2]
+    dropped = (wh <= 0).any(axis=1)
+    out[dropped] = 0
+    wh[dropped] = 0
+    return out, wh, dropped
+
+
+def chips_to_original(chips_scaled: np.ndarray, factor: float,
+                      scaled_shape: Tuple[int, int],
+                      img_shape: Tuple[int, int]) -> np.ndarray:
+    """float64 ``[C, 4]``: scaled-pixel chips of one scale in original
+    pixels; sides on the scaled image border map to the original border
+    exactly."""
+    c = chips_scaled.astype(np.float64) / factor
+    hs, ws = scaled_shape
+    h, w = img_shape
+    c[:, 2] = np.where(chips_scaled[:, 2] >= ws, w, np.minimum(c[:, 2], w))
+    c[:, 3] = np.where(chips_scaled[:, 3] >= hs, h, np.minimum(c[:, 3], h))
+    return c
+
+
 def fits_in_chip(boxes_scaled: np.ndarray, scaled_shape: Tuple[int, int],
                  chip_size: int, stride: int) -> np.ndarray:
     """bool ``[N]``: the box lies fully inside at least one candidate chip.

@@ -4,37 +4,20 @@
 Shape shorthands: ``N`` ground-truth boxes, ``P`` proposals, ``S`` scales,
 ``K`` chips.
 """
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 
 from .assign import group_by_chip, split_valid_invalid
-from .cover import boxes_to_cover, cover_scale
-from .negatives import negative_chips_scale, sample_negatives
+from .cover import (boxes_to_cover, chips_to_original, clip_to_image,
+                    cover_scale)
+from .negatives import default_min_proposals, mine_negative_chips
 from .result import ChipResult
 from .scales import (DEFAULT_SCALES, DEFAULT_VALID_RANGES, ScaleSpec,
                      box_sizes, in_range_masks, normalize_valid_ranges,
                      scale_factors, scaled_size)
 from .validate import (SeedLike, StrideLike, as_boxes, as_flags,
                        as_img_shape, as_int, as_per_scale, as_rng, as_stride)
-
-#: Default ``M`` of the negative chips: > 25 proposals at the finest scale,
-#: > 10 at the others (spec 2).
-NEG_MIN_PROPOSALS_FINEST = 25
-NEG_MIN_PROPOSALS_OTHERS = 10
-
-
-def _clip_to_image(boxes: np.ndarray, h: int, w: int):
-    """Clip ``[N, 4]`` boxes to the image; boxes left without area are
-    zeroed and flagged. Returns ``(clipped, wh [N, 2], dropped [N])``."""
-    out = boxes.copy()
-    out[:, 0::2] = np.clip(out[:, 0::2], 0, w)
-    out[:, 1::2] = np.clip(out[:, 1::2], 0, h)
-    wh = out[:, 2:4] - out[:, 0:2]
-    dropped = (wh <= 0).any(axis=1)
-    out[dropped] = 0
-    wh[dropped] = 0
-    return out, wh, dropped
 
 
 def cover_inputs(gt_bboxes,
@@ -61,7 +44,7 @@ def cover_inputs(gt_bboxes,
     factors = scale_factors(scales, (h, w))
     gt = as_boxes(gt_bboxes, 'gt_bboxes')[:, :4]
     ignore = as_flags(gt_ignore_flags, len(gt), 'gt_ignore_flags')
-    gt_c, wh, dropped = _clip_to_image(gt, h, w)
+    gt_c, wh, dropped = clip_to_image(gt, h, w)
     in_range = in_range_masks(box_sizes(gt_c), ranges)
     out = []
     for i, f in enumerate(factors):
@@ -74,18 +57,6 @@ def cover_inputs(gt_bboxes,
             dict(boxes=bs, inds=inds, factor=float(f), scaled_shape=shape,
                  whole_image=whole))
     return out
-
-
-def _to_original(chips_scaled: np.ndarray, factor: float,
-                 scaled_shape, img_shape) -> np.ndarray:
-    """Scaled-pixel chips to original pixels; sides on the scaled image
-    border map to the original border exactly."""
-    c = chips_scaled.astype(np.float64) / factor
-    hs, ws = scaled_shape
-    h, w = img_shape
-    c[:, 2] = np.where(chips_scaled[:, 2] >= ws, w, np.minimum(c[:, 2], w))
-    c[:, 3] = np.where(chips_scaled[:, 3] >= hs, h, np.minimum(c[:, 3], h))
-    return c
 
 
 def generate_chips(gt_bboxes,
@@ -113,12 +84,16 @@ def generate_chips(gt_bboxes,
     the single chip is the whole resized image. Each valid box is assigned
     to the chip that covered it; every other box overlapping a chip is
     invalid (ignored) there. With ``proposals``, negative chips are mined
-    as in spec 2 and ``num_neg_chips`` of them are sampled.
+    as in spec 2 and ``num_neg_chips`` of them are sampled, by
+    :func:`~mmsniper.chips.mine_negative_chips` (the same function as the
+    ``NegChipMine`` transform).
 
     Everything random comes from ``seed``: equal seeds give equal chips, so
     every distributed rank computes the same list; pass a new seed per
     epoch (e.g. ``hash((base_seed, epoch, img_id))``) for the original's
-    per-epoch resampling.
+    per-epoch resampling. Draw order: the stride, one tie-break seed per
+    scale (positive chips), then the negative mining's draws, so the
+    positive chips do not depend on ``proposals``.
 
     Args:
         gt_bboxes (np.ndarray | torch.Tensor | BaseBoxes): ``[N, 4]`` x1y1x2y2
@@ -193,10 +168,8 @@ def generate_chips(gt_bboxes,
     chip_size = as_int('chip_size', chip_size, 1, 1 << 20)
     stride_lo, stride_hi = as_stride(stride, chip_size)
     num_neg_chips = as_int('num_neg_chips', num_neg_chips, 0)
-    neg_m = as_per_scale(
-        'neg_min_proposals', neg_min_proposals, num_scales,
-        [NEG_MIN_PROPOSALS_FINEST] +
-        [NEG_MIN_PROPOSALS_OTHERS] * (num_scales - 1))
+    neg_m = as_per_scale('neg_min_proposals', neg_min_proposals,
+                         num_scales, default_min_proposals(num_scales))
     if backend not in ('auto', 'ext', 'numpy'):
         raise ValueError(f"backend must be 'auto', 'ext' or 'numpy', got "
                          f'{backend!r}')
@@ -212,19 +185,15 @@ def generate_chips(gt_bboxes,
     stride_val = int(rng.integers(stride_lo, stride_hi + 1))
     seeds = rng.integers(0, 1 << 63, size=num_scales, dtype=np.int64)
 
-    gt_c, wh, dropped = _clip_to_image(gt, h, w)
+    gt_c, wh, dropped = clip_to_image(gt, h, w)
     usable = ~dropped & ~ignore
     in_range = in_range_masks(box_sizes(gt_c), ranges)
-    if props is not None:
-        props, p_wh, p_dropped = _clip_to_image(props, h, w)
-        p_in_range = in_range_masks(box_sizes(props), ranges)
 
     gt_valid = np.zeros((n, num_scales), dtype=bool)
     gt_chip = np.full((n, num_scales), -1, dtype=np.int64)
     scaled_shapes = np.array([scaled_size((h, w), f) for f in factors],
                              dtype=np.int64).reshape(num_scales, 2)
-    pos: List[tuple] = []  # (chips_scaled, scale)
-    neg: List[tuple] = []
+    pos: List[np.ndarray] = []  # chips_scaled of each scale
     num_pos = 0
     for i in range(num_scales):
         f, shape = float(factors[i]), tuple(int(v) for v in scaled_shapes[i])
@@ -238,40 +207,28 @@ def generate_chips(gt_bboxes,
         gt_valid[inds, i] = True
         gt_chip[inds, i] = box_chip + num_pos
         num_pos += len(chips_s)
-        pos.append((chips_s, i))
-        if props is not None and len(props):
-            ps, _ = boxes_to_cover(props, p_wh, ~p_dropped, p_in_range[:, i],
-                                   f, shape, chip_size, stride_val, whole,
-                                   min_box_side)
-            neg.append((negative_chips_scale(ps, chips_s, f, shape,
-                                             int(neg_m[i]), chip_size,
-                                             stride_val, int(seeds[i]),
-                                             prune, whole, backend), i))
+        pos.append(chips_s.reshape(-1, 4).astype(np.int32))
 
-    num_neg_candidates = sum(len(c) for c, _ in neg)
-    pick = sample_negatives([len(c) for c, _ in neg], num_neg_chips, rng)
-    if len(neg):
-        all_neg = np.concatenate([c for c, _ in neg]).reshape(-1, 4)
-        neg_scale = np.concatenate(
-            [np.full(len(c), i, np.int64) for c, i in neg])
-        neg = [(all_neg[pick], neg_scale[pick])]
-    pieces = [(c, np.full(len(c), i, np.int64), False) for c, i in pos]
-    pieces += [(c, s, True) for c, s in neg]
-
-    chips_scaled = np.concatenate([p[0] for p in pieces] +
-                                  [np.zeros((0, 4), np.int32)]).astype(
-                                      np.int32)
-    scale_inds = np.concatenate([p[1] for p in pieces] +
-                                [np.zeros(0, np.int64)])
-    is_negative = np.concatenate(
-        [np.full(len(p[0]), p[2]) for p in pieces] + [np.zeros(0, bool)])
+    chips_scaled = np.concatenate(pos)
+    scale_inds = np.concatenate(
+        [np.full(len(c), i, np.int64) for i, c in enumerate(pos)])
+    num_neg_candidates = 0
+    if props is not None:  # after the positive draws: those stay the same
+        neg = mine_negative_chips(
+            props, (h, w), chips_scaled, scale_inds, factors, valid_ranges,
+            chip_size, stride_val, neg_m, num_neg_chips, rng, prune,
+            coarsest_whole_image, min_box_side, backend)
+        chips_scaled = np.concatenate([chips_scaled, neg.chips_scaled])
+        scale_inds = np.concatenate([scale_inds, neg.scale_inds])
+        num_neg_candidates = neg.num_candidates
+    is_negative = np.arange(len(chips_scaled)) >= num_pos
     chip_factors = factors[scale_inds]
     chips = np.zeros((len(chips_scaled), 4), dtype=np.float64)
     for i in range(num_scales):
         sel = scale_inds == i
         if sel.any():
-            chips[sel] = _to_original(chips_scaled[sel], factors[i],
-                                      scaled_shapes[i], (h, w))
+            chips[sel] = chips_to_original(chips_scaled[sel], factors[i],
+                                           scaled_shapes[i], (h, w))
     chip_shapes = np.stack([
         chips_scaled[:, 3] - chips_scaled[:, 1],
         chips_scaled[:, 2] - chips_scaled[:, 0]

@@ -5,10 +5,11 @@ from .preflight import PreflightError, PreflightReport, check_dataset
 from .proposals import load_proposals, save_proposals
 from .samplers import ResumableBatchSampler
 from .sniper_dataset import SniperDataset
-from .transforms import SnipChipCrop
+from .transforms import NegChipMine, SnipChipCrop
 
 __all__ = [
-    'SniperDataset', 'SnipChipCrop', 'ResumableBatchSampler',
+    'SniperDataset', 'SnipChipCrop', 'NegChipMine', 'ResumableBatchSampler',
     'load_proposals', 'save_proposals', 'PreflightError', 'PreflightReport',
-    'check_dataset', 'PRESETS', 'SyntheticScaleDataset', 'generate_dataset', 'generate_image'
+    'check_dataset', 'PRESETS', 'SyntheticScaleDataset', 'generate_dataset',
+    'generate_image'
 ]

@@ -14,16 +14,15 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmdet.registry import DATASETS
 
-from ..chips import generate_chips
 from ..utils.seeding import derive_seed, local_seed
+from .epoch_chips import build_neg_chip_mine, generate_epoch_chips
 from .preflight import check_dataset, resolve_policy
 from .proposals import load_proposals
+from .transforms.neg_chip_mine import NegChipMine
 
 #: ``generate_chips`` arguments that ``chip_cfg`` may set.
 CHIP_CFG_KEYS = ('scales', 'valid_ranges', 'chip_size', 'stride', 'prune',
                  'coarsest_whole_image', 'min_box_side', 'backend')
-#: ``generate_chips`` arguments that ``neg_chip_cfg`` may set.
-NEG_CHIP_CFG_KEYS = ('num_neg_chips', 'neg_min_proposals')
 #: Seed key of the per-sample pipeline seeds (apart from the chip seeds).
 _SAMPLE_KEY = 2
 
@@ -161,48 +160,6 @@ class _ImageAnns:
         return len(self.img_ids)
 
 
-def _chips_of_images(job) -> Optional[Dict[str, np.ndarray]]:
-    """Chips of a range of images (a picklable job for a process pool):
-    flat columns, or None when none of them has a chip."""
-    (inds, boxes, shapes, ignore, props, seed, epoch, chip_cfg,
-     neg_kwargs) = job
-    cols: Dict[str, list] = {
-        k: []
-        for k in ('img', 'chip', 'chip_scaled', 'scale', 'factor', 'neg',
-                  'valid', 'pixels')
-    }
-    for j, i in enumerate(inds):
-        res = generate_chips(
-            boxes[j],
-            tuple(int(v) for v in shapes[j]),
-            proposals=None if props is None else props[j],
-            gt_ignore_flags=ignore[j],
-            seed=np.random.SeedSequence([seed, epoch, i]),
-            **chip_cfg,
-            **neg_kwargs)
-        k = len(res)
-        if k == 0:
-            continue
-        cols['img'].append(np.full(k, i, np.int64))
-        cols['chip'].append(res.chips)
-        cols['chip_scaled'].append(res.chips_scaled)
-        cols['scale'].append(res.scale_inds)
-        cols['factor'].append(res.factors)
-        cols['neg'].append(res.is_negative)
-        cols['valid'].extend(res.valid_inds)
-        hw = np.maximum(res.chip_shapes, res.chip_size).astype(np.float64)
-        cols['pixels'].append(hw[:, 0] * hw[:, 1])
-    if not cols['img']:
-        return None
-    out = {k: np.concatenate(v) for k, v in cols.items() if k != 'valid'}
-    lens = np.array([len(v) for v in cols['valid']], np.int64)
-    out['valid_ptr'] = np.concatenate([[0], np.cumsum(lens)])
-    out['valid'] = (
-        np.concatenate(cols['valid']).astype(np.int64)
-        if lens.sum() else np.zeros(0, np.int64))
-    return out
-
-
 @DATASETS.register_module()
 class SniperDataset:
     """SNIPER chips of an mmdet dataset, regenerated at every epoch.
@@ -229,7 +186,8 @@ class SniperDataset:
     - ``chip_valid_inds`` (np.int64 ``[n]``): indices into the image's
       ``instances`` of the boxes this chip trains on; every other box that
       overlaps the chip is ignored (out of range, assigned to another chip,
-      cut by the chip, crowd).
+      cut by the chip), except those ``SnipChipCrop`` drops (crowd, under
+      ``min_box_side``; see ``docs/ignore_rule.md``).
 
     **Epoch length.** mmengine's samplers and the iteration count of the
     loops and LR schedules are fixed when the dataloader is built, but the
@@ -251,9 +209,12 @@ class SniperDataset:
     **Negative chips** (``use_neg_chips=True``): proposals of every image
     come from ``proposal_file`` (written by ``tools/extract_proposals.py``,
     format in :mod:`mmsniper.datasets.proposals`), loaded and validated in
-    :meth:`full_init`, i.e. before training starts. Chip mining itself
-    happens in :func:`~mmsniper.chips.generate_chips` (the wrapper is the
-    ``NegChipMine`` step of the original).
+    :meth:`full_init`, i.e. before training starts. At every epoch the
+    :class:`~mmsniper.datasets.transforms.NegChipMine` transform built from
+    ``neg_chip_mine`` mines each image's negative chips from its proposals
+    and its positive chips of the epoch, seeded by ``(seed, epoch, image
+    index)`` (:mod:`mmsniper.datasets.epoch_chips`). An image whose
+    proposal array is empty gets no negative chip.
 
     **Pre-flight check** (:mod:`mmsniper.datasets.preflight`, see
     ``docs/sniper_training.md``): in :meth:`full_init`, before the wrapped
@@ -283,8 +244,14 @@ class SniperDataset:
             Defaults to False.
         proposal_file (str, optional): Proposal file; required when
             ``use_neg_chips``. Defaults to None.
-        neg_chip_cfg (dict, optional): ``num_neg_chips`` (per image and
-            epoch, default 2) and ``neg_min_proposals`` (``M`` per scale).
+        neg_chip_mine (dict | NegChipMine, optional): The negative chip
+            miner, a transform config such as ``dict(type='NegChipMine',
+            num_neg_chips=2, min_proposals=None)``; the chip geometry
+            (``valid_ranges``, ``chip_size``, ...) comes from ``chip_cfg``.
+            Defaults to None (``NegChipMine()``'s defaults).
+        neg_chip_cfg (dict, optional): Deprecated old form of
+            ``neg_chip_mine`` (``num_neg_chips``, ``neg_min_proposals``),
+            still accepted with a warning; not together with it.
             Defaults to None.
         epoch_length (str | int): ``'first'`` or a fixed number of samples
             per epoch. Defaults to ``'first'``.
@@ -315,6 +282,7 @@ class SniperDataset:
         ...                       chip_size=512, stride=(56, 59)),
         ...         use_neg_chips=True,
         ...         proposal_file='data/coco/proposals/train2017.pkl',
+        ...         neg_chip_mine=dict(type='NegChipMine', num_neg_chips=2),
         ...         dataset=dict(type='CocoDataset', ...,
         ...                      pipeline=train_pipeline)))
         >>> custom_hooks = [dict(type='ChipRebuildHook')]
@@ -325,6 +293,7 @@ class SniperDataset:
                  chip_cfg: Optional[dict] = None,
                  use_neg_chips: bool = False,
                  proposal_file: Optional[str] = None,
+                 neg_chip_mine: Union[None, dict, NegChipMine] = None,
                  neg_chip_cfg: Optional[dict] = None,
                  epoch_length: Union[str, int] = 'first',
                  seed: int = 0,
@@ -341,8 +310,8 @@ class SniperDataset:
             dataset = DATASETS.build(_lazy_cfg(dataset))
         self.dataset = dataset
         self.chip_cfg = self._check_keys('chip_cfg', chip_cfg, CHIP_CFG_KEYS)
-        self.neg_chip_cfg = self._check_keys('neg_chip_cfg', neg_chip_cfg,
-                                             NEG_CHIP_CFG_KEYS)
+        self.neg_chip_mine = build_neg_chip_mine(neg_chip_mine,
+                                                 self.chip_cfg, neg_chip_cfg)
         self.use_neg_chips = bool(use_neg_chips)
         if self.use_neg_chips and not proposal_file:
             raise ValueError('use_neg_chips=True needs a proposal_file '
@@ -478,38 +447,12 @@ class SniperDataset:
     # per-epoch chip lists
     def _generate_epoch(self, epoch: int) -> Dict[str, np.ndarray]:
         """All chips of all images for ``epoch`` (flat arrays of length
-        ``M``, image order); ``chip_workers`` processes share the images."""
-        n = len(self._anns)
-        neg_kwargs = dict(self.neg_chip_cfg)
-        neg_kwargs.setdefault('num_neg_chips', 2)
-        workers = min(self.chip_workers, n)
-        bounds = np.linspace(0, n, max(workers, 1) * 4 + 1).astype(int)
-        jobs = [(range(a, b), [self._anns.boxes[i] for i in range(a, b)],
-                 self._anns.shapes[a:b], [self._anns.ignore[i]
-                                          for i in range(a, b)],
-                 None if self._proposals is None else
-                 self._proposals[a:b], self.seed, epoch, self.chip_cfg,
-                 neg_kwargs) for a, b in zip(bounds[:-1], bounds[1:])
-                if b > a]
-        if workers > 1:
-            import multiprocessing as mp
-            with mp.get_context('fork').Pool(workers) as pool:
-                parts = pool.map(_chips_of_images, jobs)
-        else:
-            parts = [_chips_of_images(job) for job in jobs]
-        parts = [p for p in parts if p is not None]
-        if not parts:
-            raise RuntimeError(
-                f'SniperDataset: no chip in any of the {n} images at epoch '
-                f'{epoch}; check chip_cfg (scales, valid_ranges) against '
-                'the box sizes of the dataset')
-        out = {
-            k: np.concatenate([p[k] for p in parts])
-            for k in parts[0] if k != 'valid_ptr'
-        }
-        lens = np.concatenate([np.diff(p['valid_ptr']) for p in parts])
-        out['valid_ptr'] = np.concatenate([[0], np.cumsum(lens)])
-        return out
+        ``M``, image order; see :func:`.epoch_chips.generate_epoch_chips`);
+        ``chip_workers`` processes share the images."""
+        return generate_epoch_chips(
+            self._anns, self._proposals, self.seed, epoch, self.chip_cfg,
+            self.neg_chip_mine if self.use_neg_chips else None,
+            self.chip_workers)
 
     def set_epoch(self, epoch: int) -> None:
         """Build the chip list of ``epoch`` (a no-op if already built).
@@ -644,6 +587,6 @@ class SniperDataset:
         return (f'{self.__class__.__name__}(dataset='
                 f'{type(self.dataset).__name__}, chip_cfg={self.chip_cfg}, '
                 f'use_neg_chips={self.use_neg_chips}, proposal_file='
-                f'{self.proposal_file!r}, neg_chip_cfg={self.neg_chip_cfg}, '
+                f'{self.proposal_file!r}, neg_chip_mine={self.neg_chip_mine}, '
                 f'epoch_length={self.epoch_length!r}, seed={self.seed}, '
                 f'chip_workers={self.chip_workers})')

@@ -109,6 +109,6 @@ def chip_pipeline(chip_size: Optional[int] = None,
             type='PackDetInputs',
             meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                        'scale_factor', 'flip', 'flip_direction', 'chip',
-                       'chip_scale_idx', 'chip_factor'))
+                       'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes'))
     ]
     return pipe

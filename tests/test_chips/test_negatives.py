@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from mmsniper.chips import (generate_chips, negative_chips_scale,
+from mmsniper.chips import (default_min_proposals, generate_chips,
+                            mine_negative_chips, negative_chips_scale,
                             sample_negatives, uncovered_by)
 
 
@@ -80,3 +81,65 @@ def test_generate_with_proposals():
                        neg_min_proposals=(1, 2))
     with pytest.raises(ValueError, match='proposals'):
         generate_chips(gt, (1000, 1000), proposals=np.full((2, 4), np.nan))
+
+
+def test_generate_chips_mines_with_mine_negative_chips():
+    """One implementation: generate_chips' negatives are
+    mine_negative_chips' after the positive draws (stride, one seed per
+    scale), and the positive chips do not depend on the proposals."""
+    rng = np.random.default_rng(0)
+    gt = np.array([[50, 50, 70, 70], [400, 380, 700, 650]], np.float32)
+    props = np.vstack([
+        _cluster(rng, 40, 800, 700, 12, 20),
+        _cluster(rng, 40, 150, 800, 12, 20),
+        _cluster(rng, 40, 60, 60, 12, 5),
+    ])
+    for seed in range(5):
+        res = generate_chips(gt, (1000, 1000), proposals=props, seed=seed,
+                             stride=(28, 40), num_neg_chips=1)
+        pos = generate_chips(gt, (1000, 1000), seed=seed, stride=(28, 40))
+        keep = ~res.is_negative
+        np.testing.assert_array_equal(res.chips_scaled[keep],
+                                      pos.chips_scaled)
+        assert [res.valid_inds[k].tolist() for k in np.flatnonzero(keep)
+                ] == [v.tolist() for v in pos.valid_inds]
+        g = np.random.default_rng(seed)
+        g.integers(28, 41)
+        g.integers(0, 1 << 63, size=3, dtype=np.int64)
+        neg = mine_negative_chips(props, (1000, 1000), pos.chips_scaled,
+                                  pos.scale_inds, pos.factors_per_scale,
+                                  chip_size=512, stride=pos.stride,
+                                  num_neg_chips=1, seed=g)
+        assert res.num_neg == 1 and neg.num_candidates == \
+            res.num_neg_candidates >= 2
+        np.testing.assert_array_equal(res.chips_scaled[~keep],
+                                      neg.chips_scaled)
+        np.testing.assert_array_equal(res.chips[~keep], neg.chips)
+        np.testing.assert_array_equal(res.scale_inds[~keep], neg.scale_inds)
+
+
+def test_mine_negative_chips_rules():
+    rng = np.random.default_rng(1)
+    far = _cluster(rng, 30, 800, 700, 12, 20)
+    pos = np.zeros((0, 4), np.int32)
+    kw = dict(factors=[1.0], valid_ranges=((-1, -1), ), chip_size=256,
+              coarsest_whole_image=False)
+    one = mine_negative_chips(far, (1000, 1000), pos, [], min_proposals=25,
+                              **kw)
+    assert one.num_candidates == len(one.chips) == 1
+    # empty proposals: no negative chip
+    none = mine_negative_chips(np.zeros((0, 5)), (1000, 1000), pos, [],
+                               **kw)
+    assert none.chips.shape == (0, 4) and none.num_candidates == 0
+    assert none.chips_scaled.dtype == np.int32
+    # the default M at a single scale is the finest's 25
+    assert default_min_proposals(1) == [25]
+    assert default_min_proposals(3) == [25, 10, 10]
+    with pytest.raises(ValueError, match='pos_scale_inds'):
+        mine_negative_chips(far, (1000, 1000), [[0, 0, 256, 256]], [1],
+                            **kw)
+    with pytest.raises(ValueError, match='factors'):
+        mine_negative_chips(far, (1000, 1000), pos, [],
+                            **dict(kw, factors=[0.0]))
+    with pytest.raises(ValueError, match='proposals'):
+        mine_negative_chips(far[:, :3], (1000, 1000), pos, [], **kw)

@@ -26,6 +26,12 @@ def test_autofocus_config(path):
     assert cfg.model.type == 'FocusFasterRCNN'
     assert cfg.model.focus_head.type == 'FocusPixelHead'
     assert cfg.train_dataloader.dataset.type == 'SniperDataset'
+    # the FocusPixel labels are painted from every box of the chip, those
+    # under SnipChipCrop's min_box_side included (spec 5.1)
+    pack = [t for t in cfg.train_dataloader.dataset.dataset.pipeline
+            if t.type == 'PackDetInputs'][0]
+    assert 'chip_focus_bboxes' in pack.meta_keys
+    assert cfg.model.focus_head.get('use_ignored_instances', True)
     af = cfg.autofocus_test_model.autofocus_cfg
     # coarse to fine: one focus transition between consecutive scales
     assert len(af.scales) == len(af.valid_ranges) == len(af.focus) + 1

@@ -15,6 +15,14 @@ CONFIGS = sorted(
                  'sniper_*.py')))
 
 
+def _check_assigner(a, ignore_thr):
+    """SNIPER's IoU ignore rule, and no ``ignore_iof_thr`` left over from
+    mmdet's base config (it would warn at build)."""
+    assert a.type == 'SniperMaxIoUAssigner'
+    assert (a.ignore_thr, a.ignore_mode) == (ignore_thr, 'iou')
+    assert 'ignore_iof_thr' not in a
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_sniper_config(path, repo_root):
     cfg = Config.fromfile(path)
@@ -23,8 +31,15 @@ def test_sniper_config(path, repo_root):
     assert ds.chip_cfg.scales == cfg.scales
     assert ds.chip_cfg.valid_ranges == cfg.valid_ranges
     assert ds.chip_cfg.chip_size == cfg.chip_size
-    assert 'SnipChipCrop' in [t['type'] for t in ds.dataset.get(
-        'pipeline', None) or ds.dataset.datasets[0].pipeline]
+    pipeline = (ds.dataset.get('pipeline', None)
+                or ds.dataset.datasets[0].pipeline)
+    crop = [t for t in pipeline if t['type'] == 'SnipChipCrop']
+    assert len(crop) == 1
+    # the original's tiny/crowd rules: 10 px on 512 chips, scaled with them
+    assert crop[0].min_box_side == 10 * cfg.chip_size / 512
+    assert crop[0].flagged_boxes == 'drop'
+    pack = [t for t in pipeline if t['type'] == 'PackDetInputs'][0]
+    assert 'chip_focus_bboxes' in pack.meta_keys  # FocusPixel labels
     assert {'type': 'ChipRebuildHook'} in cfg.custom_hooks
     assert 'mmsniper' in cfg.custom_imports.imports
     # exact kill + resume: per-step seeds, mid-epoch resume, atomic saves
@@ -33,14 +48,14 @@ def test_sniper_config(path, repo_root):
     name = osp.basename(path)
     if '_rpn_' in name:
         assert cfg.model.type == 'RPN' and not ds.use_neg_chips
-        assert cfg.model.train_cfg.rpn.assigner.type == 'SniperMaxIoUAssigner'
+        _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
         return
     assert ds.use_neg_chips == cfg.use_neg_chips
-    assert ds.neg_chip_cfg.num_neg_chips == cfg.num_neg_chips
+    assert ds.neg_chip_mine.type == 'NegChipMine'
+    assert ds.neg_chip_mine.num_neg_chips == cfg.num_neg_chips
     assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
-    for stage in ('rpn', 'rcnn'):
-        a = cfg.model.train_cfg[stage].assigner
-        assert a.type == 'SniperMaxIoUAssigner' and a.ignore_iof_thr == 0.3
+    _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
+    _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
     assert cfg.model.backbone.norm_cfg.requires_grad
     assert not cfg.model.backbone.get('norm_eval', False)
     if name.endswith('_coco.py') or name.endswith('_voc0712.py'):

@@ -10,11 +10,14 @@ from mmengine.registry import init_default_scope
 
 import mmsniper  # noqa: F401
 from mmsniper.chips import generate_chips
-from mmsniper.datasets import SniperDataset, save_proposals
+from mmsniper.datasets import SniperDataset, load_proposals, save_proposals
+from mmsniper.datasets.epoch_chips import NEG_SEED_KEY
 from mmsniper.datasets.preflight import PreflightError
 from mmsniper.datasets.proposals import ProposalFileError
+from mmsniper.datasets.transforms import NegChipMine, pos_chip_keys
 from mmsniper.testing.sniper_toy import (SYN_CHIP_CFG, chip_pipeline,
                                          toy_dataset_cfg, write_toy_coco)
+from mmsniper.utils.seeding import derive_seed
 
 init_default_scope('mmdet')
 
@@ -158,6 +161,9 @@ def test_samples_carry_the_chip(tiny_synthetic_root):
         np.testing.assert_allclose(meta['chip'], c['chip'])
         gt = ds._anns.boxes[c['img_idx']][c['chip_valid_inds']]
         ref = gt * c['chip_factor'] - np.tile(c['chip_scaled'][:2], 2)
+        # boxes under SnipChipCrop's min_box_side (10 chip px) are dropped
+        ref = ref[(ref[:, 2] - ref[:, 0] >= 10)
+                  & (ref[:, 3] - ref[:, 1] >= 10)]
         got = sample.gt_instances.bboxes.tensor.numpy()
         np.testing.assert_allclose(got, ref, atol=1e-3)
         ign = sample.ignored_instances.bboxes.tensor.numpy()
@@ -188,23 +194,61 @@ def test_images_without_valid_boxes_are_skipped(toy_root):
 
 def test_negative_chips_from_proposals(toy_root, tmp_path):
     props = _toy_proposals(str(tmp_path / 'props.pkl'))
+    mine_cfg = dict(type='NegChipMine', num_neg_chips=1,
+                    min_proposals=(3, 3))
     ds = SniperDataset(
         toy_dataset_cfg(toy_root, chip_pipeline()),
         chip_cfg=TOY_CHIP_CFG,
         use_neg_chips=True,
         proposal_file=props,
-        neg_chip_cfg=dict(num_neg_chips=1, neg_min_proposals=(3, 3)))
-    # B (no box), C (crowd) and D (out of range) now give negative chips
+        neg_chip_mine=mine_cfg)
+    assert isinstance(ds.neg_chip_mine, NegChipMine)
+    assert ds.neg_chip_mine.chip_size == 64  # geometry from chip_cfg
+    # B (no box), C (crowd) and D (out of range) now give negative chips;
+    # A's proposal array is empty: no negative chip
     assert ds.stats['images_with_chips'] == 4
     assert ds.stats['num_neg_chips'] == 3
+    neg_imgs = ds._chips['img'][ds._chips['neg']]
+    assert sorted(neg_imgs.tolist()) == [1, 2, 3]
     for idx in range(len(ds)):
         c = ds.get_chip_info(idx)
         if not c['chip_is_negative']:
             continue
         sample = ds[idx]['data_samples']
         assert len(sample.gt_instances) == 0
-        if c['img_idx'] in (2, 3):  # crowd / out-of-range box is ignored
+        if c['img_idx'] == 2:  # the crowd box is dropped (the original)
+            assert len(sample.ignored_instances) == 0
+        if c['img_idx'] == 3:  # the out-of-range box is ignored
             assert len(sample.ignored_instances) == 1
+    # the chips are NegChipMine's on the image's positive chips, with a
+    # seed of (seed, epoch, image) only: what a resumed run rebuilds
+    table = load_proposals(props)
+    mine = NegChipMine(num_neg_chips=1, min_proposals=(3, 3),
+                       valid_ranges=TOY_CHIP_CFG['valid_ranges'],
+                       chip_size=64)
+    for i in range(4):
+        res = generate_chips(ds._anns.boxes[i], tuple(ds._anns.shapes[i]),
+                             gt_ignore_flags=ds._anns.ignore[i],
+                             seed=np.random.SeedSequence([0, 0, i]),
+                             **TOY_CHIP_CFG)
+        out = mine(dict(proposals=table[ds._anns.img_ids[i]],
+                        chip_seed=derive_seed(0, 0, i, NEG_SEED_KEY),
+                        **pos_chip_keys(res)))
+        rows = (ds._chips['img'] == i) & ds._chips['neg']
+        np.testing.assert_array_equal(ds._chips['chip_scaled'][rows],
+                                      out['neg_chips_scaled'])
+        np.testing.assert_array_equal(ds._chips['chip'][rows],
+                                      out['neg_chips'])
+    # another epoch: the same list on a fresh dataset (resume) and in
+    # worker processes
+    ds.set_epoch(1)
+    again = SniperDataset(
+        toy_dataset_cfg(toy_root, chip_pipeline()), chip_cfg=TOY_CHIP_CFG,
+        use_neg_chips=True, proposal_file=props, neg_chip_mine=mine_cfg,
+        chip_workers=2, lazy_init=True)
+    again.set_epoch(1)
+    for k in ('chip_scaled', 'img', 'neg', 'valid_ptr'):
+        np.testing.assert_array_equal(again._chips[k], ds._chips[k])
     # turning the switch off removes them
     off = SniperDataset(
         toy_dataset_cfg(toy_root, chip_pipeline()),
@@ -212,6 +256,37 @@ def test_negative_chips_from_proposals(toy_root, tmp_path):
         use_neg_chips=False,
         proposal_file=props)
     assert off.stats['num_neg_chips'] == 0
+
+
+def test_neg_chip_mine_config_forms(toy_root, tmp_path):
+    props = _toy_proposals(str(tmp_path / 'props.pkl'))
+    cfg = toy_dataset_cfg(toy_root, chip_pipeline())
+
+    def build(**kw):
+        return SniperDataset(cfg, chip_cfg=TOY_CHIP_CFG, use_neg_chips=True,
+                             proposal_file=props, **kw)
+
+    new = build(neg_chip_mine=dict(type='NegChipMine', num_neg_chips=1,
+                                   min_proposals=(3, 3)))
+    # the old neg_chip_cfg keys still work (mapped, with a warning)
+    old = build(neg_chip_cfg=dict(num_neg_chips=1, neg_min_proposals=(3, 3)))
+    assert repr(old.neg_chip_mine) == repr(new.neg_chip_mine)
+    for k in ('chip_scaled', 'img', 'neg'):
+        np.testing.assert_array_equal(old._chips[k], new._chips[k])
+    with pytest.raises(ValueError, match='only neg_chip_mine'):
+        build(neg_chip_cfg=dict(num_neg_chips=1),
+              neg_chip_mine=dict(type='NegChipMine'))
+    with pytest.raises(KeyError, match='neg_chip_cfg has unknown keys'):
+        build(neg_chip_cfg=dict(num_negs=1))
+    with pytest.raises(ValueError, match='chip_size=128 but the chips use 64'):
+        build(neg_chip_mine=dict(type='NegChipMine', chip_size=128))
+    with pytest.raises(ValueError, match='must be a NegChipMine'):
+        build(neg_chip_mine=dict(type='SnipChipCrop'))
+    # without neg_chip_mine: NegChipMine's defaults (M = 25 / 10)
+    default = build()
+    assert default.neg_chip_mine.num_neg_chips == 2
+    assert default.neg_chip_mine.min_proposals is None
+    assert 'neg_chip_mine=NegChipMine(num_neg_chips=2' in repr(default)
 
 
 def test_bad_proposal_files_fail_before_training(toy_root, tmp_path):

@@ -1,7 +1,8 @@
-"""Ignored (invalid) boxes are really ignored: no anchor or RoI on them gets a
-label, neither foreground nor background, through the whole data path
-(SnipChipCrop -> PackDetInputs -> DetDataPreprocessor's box conversion ->
-unpack_gt_instances -> assigner)."""
+"""Ignored (invalid) boxes are really ignored, by SNIPER's IoU rule: no anchor
+or RoI with IoU above the threshold to one gets a label, neither foreground
+nor background, through the whole data path (SnipChipCrop -> PackDetInputs ->
+DetDataPreprocessor's box conversion -> unpack_gt_instances -> assigner);
+the other priors on it are assigned as usual."""
 import numpy as np
 import pytest
 import torch
@@ -45,14 +46,20 @@ def _chip_sample(valid_inds):
     return unpack_gt_instances([sample])
 
 
-def _rpn_head(assigner_type, ignore_iof_thr=0.3):
+def _rpn_head(assigner_type, **ignore):
+    """RPN head with the SNIPER thresholds; ``ignore`` are the assigner's
+    ignore arguments (``ignore_thr``/``ignore_mode`` for ours, mmdet's
+    ``ignore_iof_thr`` for ``MaxIoUAssigner``)."""
+    if not ignore:
+        ignore = (dict(ignore_thr=0.3) if assigner_type ==
+                  'SniperMaxIoUAssigner' else dict(ignore_iof_thr=0.3))
     train_cfg = ConfigDict(
         assigner=dict(
             type=assigner_type,
             pos_iou_thr=0.5,
             neg_iou_thr=0.4,
             min_pos_iou=0.3,
-            ignore_iof_thr=ignore_iof_thr),
+            **ignore),
         # sample every anchor: any background label would show up
         sampler=dict(
             type='RandomSampler', num=100000, pos_fraction=1.0,
@@ -83,8 +90,8 @@ def _anchor_targets(head, gt, gt_ignore, metas):
     return flat, labels, weights
 
 
-def _iof(boxes, region):
-    return bbox_overlaps(boxes, torch.tensor([region]), mode='iof')[:, 0]
+def _overlap(boxes, region, mode='iou'):
+    return bbox_overlaps(boxes, torch.tensor([region]), mode=mode)[:, 0]
 
 
 def test_chip_with_a_valid_and_an_invalid_box():
@@ -92,23 +99,31 @@ def test_chip_with_a_valid_and_an_invalid_box():
     assert len(gt[0]) == 1 and len(gt_ignore[0]) == 1
     anchors, labels, weights = _anchor_targets(
         _rpn_head('SniperMaxIoUAssigner'), gt, gt_ignore, metas)
-    on_invalid = _iof(anchors, INVALID) > 0.3
-    assert on_invalid.sum() > 10
+    on_invalid = _overlap(anchors, INVALID) > 0.3
+    assert on_invalid.sum() >= 20
     # no label at all on the invalid box: weight 0 (neither bg nor fg)
     assert (weights[on_invalid] == 0).all()
     # ... while the valid box has positives and the rest negatives
     pos = (labels == 0) & (weights > 0)
     neg = (labels == 1) & (weights > 0)
     assert pos.sum() > 0 and neg.sum() > 100
-    assert (_iof(anchors[pos], VALID) > 0.3).all()
+    assert (_overlap(anchors[pos], VALID) >= 0.3).all()
     assert not neg[on_invalid].any()
-    # mmdet's MaxIoUAssigner with ignore_iof_thr does the same here
-    _, _, w_mmdet = _anchor_targets(
-        _rpn_head('MaxIoUAssigner'), gt, gt_ignore, metas)
-    assert (w_mmdet[on_invalid] == 0).all()
-    # control: without the ignore path these anchors are negatives
+    # small anchors inside the invalid box (IoF 1, IoU <= 0.3) are
+    # background: the rule is SNIPER's IoU, not mmdet's IoF
+    inside = (_overlap(anchors, INVALID, 'iof') > 0.99) & ~on_invalid
+    assert inside.sum() > 100 and neg[inside].all()
+    # control: the IoF rule (mmdet's, or ours with ignore_mode='iof')
+    # ignores those too
+    for head in (_rpn_head('MaxIoUAssigner'),
+                 _rpn_head('SniperMaxIoUAssigner', ignore_thr=0.3,
+                           ignore_mode='iof')):
+        _, _, w_iof = _anchor_targets(head, gt, gt_ignore, metas)
+        assert (w_iof[on_invalid | inside] == 0).all()
+    # control: without the ignore rule the IoU > 0.3 anchors are negatives
     _, labels_c, w_c = _anchor_targets(
-        _rpn_head('MaxIoUAssigner', ignore_iof_thr=-1), gt, gt_ignore, metas)
+        _rpn_head('SniperMaxIoUAssigner', ignore_thr=-1), gt, gt_ignore,
+        metas)
     assert ((labels_c == 1) & (w_c > 0))[on_invalid].all()
 
 
@@ -119,7 +134,9 @@ def test_chip_without_valid_box_ignores_too():
     assert len(gt[0]) == 0 and len(gt_ignore[0]) == 2
     anchors, labels, weights = _anchor_targets(
         _rpn_head('SniperMaxIoUAssigner'), gt, gt_ignore, metas)
-    on_invalid = (_iof(anchors, INVALID) > 0.3) | (_iof(anchors, VALID) > 0.3)
+    on_invalid = ((_overlap(anchors, INVALID) > 0.3) |
+                  (_overlap(anchors, VALID) > 0.3))
+    assert on_invalid.sum() >= 40
     assert (weights[on_invalid] == 0).all()
     assert ((labels == 1) & (weights > 0))[~on_invalid].all()
     _, labels_m, w_m = _anchor_targets(
@@ -129,29 +146,35 @@ def test_chip_without_valid_box_ignores_too():
 
 @pytest.mark.parametrize('valid_inds', [[0], []])
 def test_rcnn_proposals_on_invalid_boxes_are_never_sampled(valid_inds):
+    """The RoI head's rule of the shipped configs: RoIs with IoU > 0.5 to an
+    invalid box (the original's positives of it) get no label; smaller
+    parts of it are background."""
     gt, gt_ignore, _ = _chip_sample(valid_inds=valid_inds)
     assigner = TASK_UTILS.build(
         dict(type='SniperMaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
-             min_pos_iou=0.5, match_low_quality=False))
+             min_pos_iou=0.5, match_low_quality=False, ignore_thr=0.5))
     sampler = TASK_UTILS.build(
         dict(type='RandomSampler', num=1000, pos_fraction=0.25,
              neg_pos_ub=-1, add_gt_as_proposals=True))
     props = torch.tensor([
         [150, 140, 230, 230],  # = invalid box
-        [160, 150, 220, 220],  # inside it
+        [160, 150, 220, 220],  # inside it, IoU 0.58
         [40, 40, 100, 100],  # = valid box (or ignored when none valid)
         [0, 0, 30, 30],  # background
         [120, 0, 250, 60],  # background
+        [150, 140, 190, 180],  # a quarter of the invalid box, IoU 0.22
     ], dtype=torch.float32)
+    ious = bbox_overlaps(props, torch.tensor([INVALID]))[:, 0]
+    assert ious[1] > 0.5 and ious[5] < 0.3
     pred = InstanceData(priors=props, bboxes=props)
     result = assigner.assign(pred, gt[0], gt_ignore[0])
-    expected = [-1, -1, 1 if valid_inds else -1, 0, 0]
+    expected = [-1, -1, 1 if valid_inds else -1, 0, 0, 0]
     assert result.gt_inds.tolist() == expected
     sampling = sampler.sample(result, pred, gt[0])
     sampled = set(sampling.pos_inds.tolist()) | set(
         sampling.neg_inds.tolist())
     assert not sampled & {0 + len(gt[0]), 1 + len(gt[0])}
-    assert assigner.ignore_iof_thr == 0.3  # the default
+    assert 5 + len(gt[0]) in sampling.neg_inds.tolist()
 
 
 def test_assigner_config_of_the_sniper_configs(repo_root):
@@ -159,6 +182,10 @@ def test_assigner_config_of_the_sniper_configs(repo_root):
     cfg = Config.fromfile(
         f'{repo_root}/configs/sniper/'
         'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
-    for stage in ('rpn', 'rcnn'):
+    for stage, thr in (('rpn', 0.3), ('rcnn', 0.5)):
         a = cfg.model.train_cfg[stage].assigner
-        assert a.type == 'SniperMaxIoUAssigner' and a.ignore_iof_thr == 0.3
+        assert a.type == 'SniperMaxIoUAssigner'
+        assert (a.ignore_thr, a.ignore_mode) == (thr, 'iou')
+        assert 'ignore_iof_thr' not in a  # mmdet's base one is replaced
+        built = TASK_UTILS.build(a)
+        assert (built.ignore_thr, built.ignore_mode) == (thr, 'iou')

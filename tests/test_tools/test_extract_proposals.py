@@ -88,7 +88,8 @@ def test_tool_writes_a_file_the_dataset_loads(repo_root, tiny_synthetic_root,
         chip_cfg=cfg.train_dataloader.dataset.chip_cfg,
         use_neg_chips=True,
         proposal_file=out,
-        neg_chip_cfg=dict(num_neg_chips=2, neg_min_proposals=(1, 1, 1)))
+        neg_chip_mine=dict(
+            type='NegChipMine', num_neg_chips=2, min_proposals=(1, 1, 1)))
     assert len(ds) > 0 and ds.stats['num_images'] == len(ids)
 
 

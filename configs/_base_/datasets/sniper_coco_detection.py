@@ -7,12 +7,14 @@ custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 backend_args = None
 chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                   'scale_factor', 'flip', 'flip_direction', 'chip',
-                  'chip_scale_idx', 'chip_factor')
+                  'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
-    dict(type='SnipChipCrop'),  # crop, rescale, pad to chip_size, ignores
+    # crop, rescale, pad to chip_size, flag the invalid boxes ignored; boxes
+    # under 10 chip px and crowd boxes are dropped (as the original)
+    dict(type='SnipChipCrop', min_box_side=10, flagged_boxes='drop'),
     dict(type='PackDetInputs', meta_keys=chip_meta_keys)
 ]
 train_dataloader = dict(
@@ -31,7 +33,11 @@ train_dataloader = dict(
             stride=(56, 59)),
         use_neg_chips=False,
         proposal_file=None,
-        neg_chip_cfg=dict(num_neg_chips=2),
+        # negative chips mined from the proposals (spec 2), with
+        # use_neg_chips=True; M: > 25 proposals at the finest scale, > 10
+        # at the others
+        neg_chip_mine=dict(
+            type='NegChipMine', num_neg_chips=2, min_proposals=None),
         chip_workers=4,  # processes rebuilding the chip list each epoch
         dataset=dict(
             type='CocoDataset',

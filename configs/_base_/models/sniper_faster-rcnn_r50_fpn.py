@@ -1,20 +1,14 @@
 # Faster R-CNN R50-FPN trained the SNIPER way: BatchNorm trained (not frozen;
-# 16 chips per GPU make batch statistics usable), SNIPER's RPN thresholds
-# (positive IoU >= 0.5, negative < 0.4) and ignored boxes really ignored:
-# anchors and RoIs whose IoF with an invalid (ignored) box exceeds 0.3 get no
-# label, also in chips without any valid box (SniperMaxIoUAssigner).
-_base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
+# 16 chips per GPU make batch statistics usable) and SNIPER's assigners
+# (sniper_assigners.py: IoU > 0.3 to an invalid box ignored in the RPN).
+_base_ = [
+    'mmdet::_base_/models/faster-rcnn_r50_fpn.py', './sniper_assigners.py'
+]
 
 model = dict(
     backbone=dict(norm_cfg=dict(type='BN', requires_grad=True),
                   norm_eval=False),
     train_cfg=dict(
-        rpn=dict(
-            assigner=dict(
-                type='SniperMaxIoUAssigner',
-                pos_iou_thr=0.5,
-                neg_iou_thr=0.4,
-                min_pos_iou=0.3,
-                ignore_iof_thr=0.3)),
+        rpn=dict(assigner=dict(_delete_=True, **_base_.sniper_rpn_assigner)),
         rcnn=dict(
-            assigner=dict(type='SniperMaxIoUAssigner', ignore_iof_thr=0.3))))
+            assigner=dict(_delete_=True, **_base_.sniper_rcnn_assigner))))

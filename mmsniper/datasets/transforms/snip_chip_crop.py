@@ -16,6 +16,8 @@ _INTERP = {
 }
 #: Slack (original pixels) when checking that a chip lies in the image.
 _EPS = 1e-3
+#: What SnipChipCrop does with the boxes the dataset flags ignore (crowd).
+FLAGGED_BOX_MODES = ('drop', 'ignore')
 
 
 @TRANSFORMS.register_module()
@@ -33,13 +35,30 @@ class SnipChipCrop(BaseTransform):
     ``img_shape`` is the unpadded content, as for mmdet's ``Pad``.
 
     Boxes are scaled, shifted into the chip and clipped to it; boxes that do
-    not overlap the chip with a positive area are dropped. A kept box is
-    *valid* when its index is in ``chip_valid_inds`` (the boxes the chip
-    engine assigned to this chip); every other kept box is *invalid* (out
-    of the scale's valid range, assigned to another chip, cut by the chip
-    border, or crowd) and gets ``gt_ignore_flags = True``, so that
-    ``PackDetInputs`` moves it to ``ignored_instances`` and the assigners
-    (``ignore_iof_thr``) give no label to the anchors and proposals on it.
+    not overlap the chip with a positive area are dropped, and so are (as
+    the original, spec 1.6) boxes whose clipped width or height is under
+    ``min_box_side`` chip pixels: they are neither trained on nor ignore
+    regions. A kept box is *valid* when its index is in ``chip_valid_inds``
+    (the boxes the chip engine assigned to this chip); every other kept box
+    is *invalid* (out of the scale's valid range, assigned to another chip,
+    cut by the chip border) and gets ``gt_ignore_flags = True``, so that
+    ``PackDetInputs`` moves it to ``ignored_instances`` and
+    :class:`~mmsniper.models.SniperMaxIoUAssigner` gives no label to the
+    anchors and proposals on it (IoU > ``ignore_thr``).
+
+    Boxes the dataset flags (``gt_ignore_flags`` from ``LoadAnnotations``:
+    COCO ``iscrowd``, VOC ``difficult``) are dropped by default
+    (``flagged_boxes='drop'``), as the original, which loads no crowd box.
+    ``flagged_boxes='ignore'`` keeps them as ignore regions (invalid in
+    every chip; mmdet's convention). Either way they never make chips.
+
+    For the FocusPixel labels of AutoFocus, ``chip_focus_bboxes`` keeps
+    every box overlapping the chip *before* the ``min_box_side`` filter, in
+    annotation order (flagged boxes only with ``flagged_boxes='ignore'``):
+    the original paints its mask from those boxes (spec 5.1), so a 6 px
+    object stays a FocusPixel although the detector does not train on it.
+    Add ``'chip_focus_bboxes'`` to ``PackDetInputs``' ``meta_keys`` for
+    :class:`~mmsniper.models.FocusPixelHead` to use it.
 
     Flips: place mmdet's ``RandomFlip`` *before* this transform. It flips
     the full image and the boxes; this transform then mirrors the chip
@@ -87,6 +106,8 @@ class SnipChipCrop(BaseTransform):
     - pad_shape
     - chip_scale_idx (int; -1 when absent)
     - chip_num_valid (int): valid boxes kept in the chip.
+    - chip_focus_bboxes (np.float32): ``[M, 4]`` chip-pixel boxes for the
+      FocusPixel labels (see above).
 
     Args:
         chip_size (int, optional): Side of the padded output. Defaults to
@@ -95,18 +116,29 @@ class SnipChipCrop(BaseTransform):
         seg_pad_val (int): Segmentation map padding value. Defaults to 255.
         interpolation (str): ``'bilinear'``, ``'nearest'`` or
             ``'bicubic'``. Defaults to ``'bilinear'`` (as mmdet's Resize).
+        min_box_side (float): Boxes whose clipped width or height in the
+            chip (chip pixels, ``x2 - x1``) is under this are dropped, valid
+            or not. 0 keeps every box with a positive area. Defaults to 10
+            (the original's ``filter_boxes(boxes, 10)`` for 512 px chips).
+        flagged_boxes (str): ``'drop'`` (the original) or ``'ignore'``
+            (ignore regions) for the boxes flagged by the dataset. Defaults
+            to ``'drop'``.
 
     Raises:
         AssertionError: When the chip is not inside the image, is empty,
             the factor is not positive, or ``chip_valid_inds`` does not
             index the loaded boxes.
+        ValueError: For a negative ``min_box_side`` or an unknown
+            ``flagged_boxes``.
     """
 
     def __init__(self,
                  chip_size: Optional[int] = None,
                  pad_val: float = 0,
                  seg_pad_val: int = 255,
-                 interpolation: str = 'bilinear') -> None:
+                 interpolation: str = 'bilinear',
+                 min_box_side: float = 10.,
+                 flagged_boxes: str = 'drop') -> None:
         assert chip_size is None or (isinstance(chip_size, int)
                                      and chip_size > 0), \
             f'chip_size must be None or a positive int, got {chip_size!r}'
@@ -116,6 +148,14 @@ class SnipChipCrop(BaseTransform):
         self.pad_val = pad_val
         self.seg_pad_val = seg_pad_val
         self.interpolation = interpolation
+        if not min_box_side >= 0:
+            raise ValueError('SnipChipCrop: min_box_side must be >= 0 (0 '
+                             f'disables the filter), got {min_box_side!r}')
+        if flagged_boxes not in FLAGGED_BOX_MODES:
+            raise ValueError('SnipChipCrop: flagged_boxes must be one of '
+                             f'{FLAGGED_BOX_MODES}, got {flagged_boxes!r}')
+        self.min_box_side = min_box_side
+        self.flagged_boxes = flagged_boxes
 
     # ------------------------------------------------------------------
     @staticmethod
@@ -232,9 +272,36 @@ class SnipChipCrop(BaseTransform):
 
         if results.get('gt_bboxes', None) is None:
             results['chip_num_valid'] = 0
+            results['chip_focus_bboxes'] = np.zeros((0, 4), np.float32)
             return results
         bboxes = results['gt_bboxes']
         num = len(bboxes)
+        valid = self._valid_mask(results, num)
+        ignore = results.get('gt_ignore_flags', None)
+        ignore = (np.zeros(num, dtype=bool)
+                  if ignore is None else np.asarray(ignore, bool))
+
+        bboxes.rescale_((f, f))
+        bboxes.translate_((-ox, -oy))
+        bboxes.clip_((ch, cw))
+        inside, keep = self._keep_masks(bboxes.tensor.numpy(), ignore)
+
+        results['chip_focus_bboxes'] = bboxes.tensor.numpy()[inside].astype(
+            np.float32)
+        results['gt_bboxes'] = bboxes[keep]
+        results['gt_ignore_flags'] = (ignore | ~valid)[keep]
+        if results.get('gt_bboxes_labels', None) is not None:
+            results['gt_bboxes_labels'] = results['gt_bboxes_labels'][keep]
+        if results.get('gt_masks', None) is not None:
+            results['gt_masks'] = self._crop_masks(results['gt_masks'], keep,
+                                                   f, (ox, oy), (ch, cw),
+                                                   size)
+        results['chip_num_valid'] = int((valid & ~ignore & keep).sum())
+        return results
+
+    @staticmethod
+    def _valid_mask(results: dict, num: int) -> np.ndarray:
+        """bool ``[num]``: the box is in ``chip_valid_inds``."""
         valid_inds = np.asarray(
             results['chip_valid_inds'], dtype=np.int64).reshape(-1)
         assert valid_inds.size == 0 or (valid_inds.min() >= 0
@@ -248,26 +315,30 @@ class SnipChipCrop(BaseTransform):
                  'instances; chip_valid_inds would not match')
         valid = np.zeros(num, dtype=bool)
         valid[valid_inds] = True
-        ignore = results.get('gt_ignore_flags', None)
-        ignore = (np.zeros(num, dtype=bool)
-                  if ignore is None else np.asarray(ignore, bool))
+        return valid
 
-        bboxes.rescale_((f, f))
-        bboxes.translate_((-ox, -oy))
-        bboxes.clip_((ch, cw))
-        t = bboxes.tensor
-        keep = ((t[:, 2] > t[:, 0]) & (t[:, 3] > t[:, 1])).numpy()
+    def _keep_masks(self, boxes: np.ndarray,
+                    flagged: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Which chip boxes survive.
 
-        results['gt_bboxes'] = bboxes[keep]
-        results['gt_ignore_flags'] = (ignore | ~valid)[keep]
-        if results.get('gt_bboxes_labels', None) is not None:
-            results['gt_bboxes_labels'] = results['gt_bboxes_labels'][keep]
-        if results.get('gt_masks', None) is not None:
-            results['gt_masks'] = self._crop_masks(results['gt_masks'], keep,
-                                                   f, (ox, oy), (ch, cw),
-                                                   size)
-        results['chip_num_valid'] = int((valid & ~ignore & keep).sum())
-        return results
+        Args:
+            boxes (np.ndarray): ``[N, 4]`` boxes clipped to the chip, chip
+                pixels.
+            flagged (np.ndarray): bool ``[N]`` dataset ignore flags.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: bool ``[N]`` ``inside`` (boxes
+            for the FocusPixel labels: positive area, flagged ones only
+            with ``flagged_boxes='ignore'``) and ``keep`` (boxes for the
+            detector: ``inside`` and both sides ``>= min_box_side``).
+        """
+        w = boxes[:, 2] - boxes[:, 0]
+        h = boxes[:, 3] - boxes[:, 1]
+        inside = (w > 0) & (h > 0)
+        if self.flagged_boxes == 'drop':
+            inside &= ~flagged
+        keep = inside & (w >= self.min_box_side) & (h >= self.min_box_side)
+        return inside, keep
 
     def _crop_masks(self, masks, keep: np.ndarray, f: float,
                     origin: Tuple[float, float], shape: Tuple[int, int],
@@ -291,5 +362,7 @@ class SnipChipCrop(BaseTransform):
         repr_str += f'(chip_size={self.chip_size}, '
         repr_str += f'pad_val={self.pad_val}, '
         repr_str += f'seg_pad_val={self.seg_pad_val}, '
-        repr_str += f"interpolation='{self.interpolation}')"
+        repr_str += f"interpolation='{self.interpolation}', "
+        repr_str += f'min_box_side={self.min_box_side}, '
+        repr_str += f"flagged_boxes='{self.flagged_boxes}')"
         return repr_str

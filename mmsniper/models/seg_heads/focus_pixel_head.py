@@ -8,6 +8,7 @@ boxes of one chip.
 import math
 from typing import Dict, List, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -126,9 +127,12 @@ class FocusPixelHead(BaseSemanticHead):
         dc_high (float): See :func:`focus_pixel_labels`. Defaults to 90.
         round_boxes (bool): See :func:`focus_pixel_labels`. Defaults to
             True.
-        use_ignored_instances (bool): Also paint the ignored boxes
-            (``ignored_instances``, SNIPER's invalid boxes of the chip), as
-            the original uses all boxes of the chip. Defaults to True.
+        use_ignored_instances (bool): Paint every box of the chip, not
+            only the valid ones (``gt_instances``), as the original: the
+            metainfo's ``chip_focus_bboxes`` when the pipeline packs it
+            (:class:`~mmsniper.datasets.transforms.SnipChipCrop`; boxes
+            under its ``min_box_side`` included), else ``gt_instances`` and
+            ``ignored_instances``. Defaults to True.
         loss_focus (dict): Loss config. Defaults to 2-way softmax CE that
             skips -1 cells.
         init_cfg (dict, optional): Initialisation. Defaults to N(0, 0.01).
@@ -231,13 +235,29 @@ class FocusPixelHead(BaseSemanticHead):
         return dict(loss_focus=loss)
 
     def chip_boxes(self, data_sample) -> Tensor:
-        """All boxes of one chip: ``gt_instances`` then (optionally)
-        ``ignored_instances``, as (N, 4) tensor in input pixels."""
-        boxes = [data_sample.gt_instances.bboxes]
-        if self.use_ignored_instances and 'ignored_instances' in data_sample \
+        """The boxes that paint one chip's labels, (N, 4) in input pixels.
+
+        With ``use_ignored_instances``: the metainfo's
+        ``chip_focus_bboxes`` when present (from
+        :class:`~mmsniper.datasets.transforms.SnipChipCrop`: every box of
+        the chip in annotation order, those too small for the detector
+        included, as the original), else ``gt_instances`` then
+        ``ignored_instances``. Without it: ``gt_instances`` only.
+        """
+        gt = data_sample.gt_instances.bboxes
+        gt = gt.tensor if hasattr(gt, 'tensor') else gt
+        if not self.use_ignored_instances:
+            return gt.reshape(-1, 4).float()
+        focus = data_sample.metainfo.get('chip_focus_bboxes', None)
+        if focus is not None:
+            return torch.as_tensor(
+                np.asarray(focus, dtype=np.float32),
+                device=gt.device).reshape(-1, 4)
+        boxes = [gt]
+        if 'ignored_instances' in data_sample \
                 and 'bboxes' in data_sample.ignored_instances:
-            boxes.append(data_sample.ignored_instances.bboxes)
-        boxes = [b.tensor if hasattr(b, 'tensor') else b for b in boxes]
+            ign = data_sample.ignored_instances.bboxes
+            boxes.append(ign.tensor if hasattr(ign, 'tensor') else ign)
         return torch.cat([b.reshape(-1, 4).float() for b in boxes])
 
     def loss(self, x: Union[Tensor, Tuple[Tensor]],

@@ -1,5 +1,5 @@
-"""SnipChipCrop: exact crops, box transforms, ignore flags, flips, padding,
-bad chips."""
+"""SnipChipCrop: exact crops, box transforms, ignore flags, tiny and crowd
+boxes, FocusPixel boxes, flips, padding, bad chips."""
 import copy
 import unittest
 
@@ -28,7 +28,7 @@ BOXES = np.array(
         [50, 20, 70, 50],  # 1 inside, not assigned: invalid
         [90, 10, 130, 40],  # 2 cut by the right border: invalid
         [150, 60, 180, 90],  # 3 outside: dropped
-        [25, 35, 45, 55],  # 4 crowd (ignore_flag 1), inside
+        [25, 35, 45, 55],  # 4 crowd (ignore_flag 1), inside: dropped
     ],
     dtype=np.float32)
 
@@ -60,15 +60,17 @@ class TestSnipChipCrop(unittest.TestCase):
         np.testing.assert_array_equal(out['img'], _image()[5:65, 10:110])
         assert out['img_shape'] == (60, 100)
         assert out['scale_factor'] == (1.0, 1.0)
-        # box 3 dropped; others shifted by (-10, -5) and clipped
-        np.testing.assert_array_equal(out['gt_bboxes_labels'], [0, 1, 2, 4])
+        # box 3 (outside) and 4 (crowd) dropped; others shifted by
+        # (-10, -5) and clipped
+        np.testing.assert_array_equal(out['gt_bboxes_labels'], [0, 1, 2])
         np.testing.assert_allclose(
             out['gt_bboxes'].tensor.numpy(),
-            [[10, 5, 30, 25], [40, 15, 60, 45], [80, 5, 100, 35],
-             [15, 30, 35, 50]])
+            [[10, 5, 30, 25], [40, 15, 60, 45], [80, 5, 100, 35]])
         np.testing.assert_array_equal(out['gt_ignore_flags'],
-                                      [False, True, True, True])
+                                      [False, True, True])
         assert out['chip_num_valid'] == 1
+        np.testing.assert_allclose(out['chip_focus_bboxes'],
+                                   out['gt_bboxes'].tensor.numpy())
 
     def test_factor_two_matches_resize_then_crop(self):
         out = SnipChipCrop()(_results(factor=2.0))
@@ -78,8 +80,7 @@ class TestSnipChipCrop(unittest.TestCase):
         assert np.abs(out['img'].astype(int) - ref.astype(int)).max() <= 1
         np.testing.assert_allclose(
             out['gt_bboxes'].tensor.numpy(),
-            [[20, 10, 60, 50], [80, 30, 120, 90], [160, 10, 200, 70],
-             [30, 60, 70, 100]])
+            [[20, 10, 60, 50], [80, 30, 120, 90], [160, 10, 200, 70]])
         assert out['scale_factor'] == (2.0, 2.0)
         assert 'homography_matrix' not in out  # none recorded before
 
@@ -145,7 +146,7 @@ class TestSnipChipCrop(unittest.TestCase):
         assert packed['inputs'].shape == (3, 128, 128)
         np.testing.assert_allclose(ds.gt_instances.bboxes.tensor.numpy(),
                                    [[10, 5, 30, 25]])
-        assert len(ds.ignored_instances) == 3
+        assert len(ds.ignored_instances) == 2  # the crowd box is dropped
         assert ds.metainfo['chip_scale_idx'] == 1
         assert ds.metainfo['chip_factor'] == 1.0
         np.testing.assert_allclose(ds.metainfo['chip'], [10, 5, 110, 65])
@@ -167,7 +168,7 @@ class TestSnipChipCrop(unittest.TestCase):
             gt_masks=BitmapMasks(masks, 100, 200),
             gt_seg_map=np.full((100, 200), 3, np.uint8))
         out = SnipChipCrop(chip_size=128)(res)
-        assert out['gt_masks'].masks.shape == (4, 128, 128)
+        assert out['gt_masks'].masks.shape == (3, 128, 128)
         assert out['gt_masks'].masks[0, 5:25, 10:30].all()
         assert out['gt_masks'].masks[0].sum() == 400
         assert (out['gt_seg_map'][:60, :100] == 3).all()
@@ -191,10 +192,64 @@ class TestSnipChipCrop(unittest.TestCase):
         SnipChipCrop()(copy.copy(res))
         np.testing.assert_array_equal(res['img'], img)
 
+    def test_crowd_boxes_as_ignore_regions(self):
+        out = SnipChipCrop(flagged_boxes='ignore')(_results())
+        np.testing.assert_array_equal(out['gt_bboxes_labels'], [0, 1, 2, 4])
+        np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy()[3],
+                                   [15, 30, 35, 50])
+        np.testing.assert_array_equal(out['gt_ignore_flags'],
+                                      [False, True, True, True])
+        assert out['chip_num_valid'] == 1
+        assert len(out['chip_focus_bboxes']) == 4  # crowds paint too
+
+    def test_tiny_boxes_are_neither_valid_nor_ignored(self):
+        # chip [10, 5, 110, 65]; sides in chip px at factor 1
+        boxes = np.array(
+            [
+                [20, 10, 40, 30],  # 0 valid, 20 x 20: kept
+                [30, 40, 36, 60],  # 1 valid, 6 x 20: dropped
+                [50, 20, 70, 50],  # 2 invalid, 20 x 30: kept
+                [104, 10, 140, 50],  # 3 invalid, cut to 6 x 40: dropped
+                [60, 10, 69.5, 30],  # 4 invalid, 9.5 x 20: dropped
+                [80, 10, 90, 20],  # 5 invalid, 10 x 10: kept
+            ],
+            dtype=np.float32)
+        kw = dict(gt_bboxes=HorizontalBoxes(boxes.copy()),
+                  gt_bboxes_labels=np.arange(6, dtype=np.int64),
+                  gt_ignore_flags=np.zeros(6, bool))
+        out = SnipChipCrop()(_results(valid=(0, 1), **kw))
+        np.testing.assert_array_equal(out['gt_bboxes_labels'], [0, 2, 5])
+        np.testing.assert_array_equal(out['gt_ignore_flags'],
+                                      [False, True, True])
+        assert out['chip_num_valid'] == 1
+        # every box of the chip still paints the FocusPixel labels
+        np.testing.assert_allclose(
+            out['chip_focus_bboxes'],
+            np.clip(boxes - [10, 5, 10, 5], 0, [100, 60, 100, 60]))
+        # min_box_side=0 disables the filter
+        kw['gt_bboxes'] = HorizontalBoxes(boxes.copy())
+        out = SnipChipCrop(min_box_side=0)(_results(valid=(0, 1), **kw))
+        np.testing.assert_array_equal(out['gt_bboxes_labels'], np.arange(6))
+        assert out['chip_num_valid'] == 2
+        # the side is measured in chip pixels: 6 px at factor 2 is 12 px
+        kw['gt_bboxes'] = HorizontalBoxes(boxes.copy())
+        out = SnipChipCrop()(_results(factor=2.0, valid=(0, 1), **kw))
+        np.testing.assert_array_equal(out['gt_bboxes_labels'],
+                                      [0, 1, 2, 3, 4, 5])
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError, match='min_box_side'):
+            SnipChipCrop(min_box_side=-1)
+        with pytest.raises(ValueError, match='flagged_boxes'):
+            SnipChipCrop(flagged_boxes='keep')
+
     def test_repr(self):
         assert repr(SnipChipCrop(chip_size=512)) == (
             "SnipChipCrop(chip_size=512, pad_val=0, seg_pad_val=255, "
-            "interpolation='bilinear')")
+            "interpolation='bilinear', min_box_side=10.0, "
+            "flagged_boxes='drop')")
+        assert repr(SnipChipCrop(min_box_side=5, flagged_boxes='ignore')) \
+            .endswith("min_box_side=5, flagged_boxes='ignore')")
 
 
 def test_matches_mmcv_imrescale_crop_on_random_image():
@@ -214,3 +269,4 @@ def test_matches_mmcv_imrescale_crop_on_random_image():
     ref = big[90:210, 60:180]
     assert np.abs(out['img'].astype(int) - ref.astype(int)).max() <= 1
     assert len(out['gt_bboxes']) == 0
+    assert out['chip_focus_bboxes'].shape == (0, 4)

@@ -1,4 +1,5 @@
 """FocusPixel labels (spec 5.1), loss and predict of FocusPixelHead."""
+import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
@@ -95,6 +96,74 @@ def _sample(boxes, ignored=()):
         bboxes=torch.tensor(ignored, dtype=torch.float32).reshape(-1, 4),
         labels=torch.zeros(len(ignored), dtype=torch.long))
     return s
+
+
+TABLE = [6., 6., 506., 506.]  # 500 px
+CUP = [300., 320., 330., 350.]  # 30 px, on the table
+
+
+def test_labels_small_box_on_a_large_one():
+    """The nested case on a 512 px chip: the 500 px box paints nothing
+    (a >= 90), so the 30 px box on it is a FocusPixel in either order and
+    the rest of the table is negative, valid or invalid alike."""
+    for boxes in ([CUP, TABLE], [TABLE, CUP]):
+        lab = torch.tensor(_labels(boxes, size=(32, 32)))
+        pos = lab == 1
+        # x: floor(300/16)=18 .. ceil(330/16)=21; y: 20 .. ceil(350/16)=22
+        assert pos[20:23, 18:22].all() and int(pos.sum()) == 12
+        assert (lab[~pos] == 0).all()
+    head = FocusPixelHead(in_channels=4, feat_channels=4)
+    for sample in (_sample([CUP], [TABLE]), _sample([], [CUP, TABLE])):
+        labels = head.get_targets([head.chip_boxes(sample)], (32, 32))[0]
+        assert int((labels == 1).sum()) == 12
+        assert int((labels == -1).sum()) == 0
+
+
+def test_chip_boxes_use_chip_focus_bboxes():
+    """SnipChipCrop's ``chip_focus_bboxes`` (every box of the chip, in
+    annotation order, those too small for the detector included) paint the
+    labels when packed; without them the instances do."""
+    head = FocusPixelHead(in_channels=4, feat_channels=4)
+    s = _sample([[0, 0, 20, 20]], [[30, 30, 50, 50]])
+    tiny = [40., 0., 47., 7.]  # a = 7: a FocusPixel, under min_box_side
+    focus = np.array([[30, 30, 50, 50], [0, 0, 20, 20], tiny], np.float32)
+    fallback = head.get_targets([head.chip_boxes(s)], (4, 4))[0]
+    assert fallback[0, 3] == 0
+    s.set_metainfo(dict(chip_focus_bboxes=focus))
+    np.testing.assert_array_equal(head.chip_boxes(s).numpy(), focus)
+    labels = head.get_targets([head.chip_boxes(s)], (4, 4))[0]
+    assert labels[0, 3] == 1  # only the tiny box touches cell (0, 3)
+    head.use_ignored_instances = False  # valid boxes only
+    assert head.chip_boxes(s).tolist() == [[0, 0, 20, 20]]
+
+
+def test_chip_focus_bboxes_through_the_pipeline():
+    from mmdet.datasets.transforms import PackDetInputs
+    from mmdet.structures.bbox import HorizontalBoxes
+
+    from mmsniper.datasets.transforms import SnipChipCrop
+
+    def res():
+        return dict(
+            img=np.zeros((64, 64, 3), np.uint8),
+            img_shape=(64, 64),
+            gt_bboxes=HorizontalBoxes(
+                torch.tensor([[2., 2., 22., 22.], [40., 0., 47., 7.],
+                              [30., 30., 50., 50.]])),
+            gt_bboxes_labels=np.zeros(3, np.int64),
+            gt_ignore_flags=np.array([False, False, True]),  # 2: crowd
+            chip=np.array([0, 0, 64, 64], np.float32),
+            chip_factor=1.0,
+            chip_valid_inds=np.array([0, 1], np.int64))
+
+    for mode, n_focus in (('drop', 2), ('ignore', 3)):
+        out = SnipChipCrop(min_box_side=10, flagged_boxes=mode)(res())
+        sample = PackDetInputs(meta_keys=('img_shape', 'chip_focus_bboxes'))(
+            out)['data_samples']
+        assert len(sample.gt_instances) == 1  # the 7 px box is dropped
+        boxes = FocusPixelHead(in_channels=4, feat_channels=4).chip_boxes(
+            sample)
+        assert len(boxes) == n_focus and boxes[1].tolist() == [40, 0, 47, 7]
 
 
 def test_head_forward_loss_predict():
