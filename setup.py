@@ -69,7 +69,10 @@ def get_extensions() -> list:
 
     csrc = 'csrc'
     define_macros = []
-    extra_compile_args = {'cxx': ['-O3', '-std=c++17']}
+    # no -std flag: torch's BuildExtension adds the standard its headers
+    # need (c++17 for older torch, c++20 for torch >= 2.13; torch 2.14
+    # refuses c++17 with '#error C++20 or later compatible compiler')
+    extra_compile_args = {'cxx': ['-O3']}
     sources = sorted(
         glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) +
         glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp')))
@@ -84,7 +87,7 @@ def get_extensions() -> list:
             glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cu')) +
             glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cpp')))
         include_dirs.append(osp.abspath(osp.join(csrc, 'common', 'cuda')))
-        extra_compile_args['nvcc'] = ['-O3', '-std=c++17']
+        extra_compile_args['nvcc'] = ['-O3']
         ext_cls = CUDAExtension
     else:
         print('Compiling mmsniper._ext only with CPU')

@@ -13,7 +13,7 @@ from .utils.version_check import check_versions
 
 check_versions()
 
-from .utils import checkpoint  # noqa: E402,F401  (torch>=2.6 loading)
+from .utils import checkpoint  # noqa: E402,F401  (weights-only allowlist)
 from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
 
 __all__ = ['__version__']

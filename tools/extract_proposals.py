@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    from mmsniper.engine import resolve_sniper_block
+    resolve_sniper_block(cfg)  # the scales of the `sniper` block
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     import mmsniper  # noqa: F401  (registers the modules)
     from mmdet.registry import MODELS
@@ -99,7 +101,8 @@ def main(argv=None) -> int:
     num = args.num_per_scale or rpn_test.get('max_per_img', 300)
     if rpn_test:
         rpn_test.max_per_img = max(num, rpn_test.get('max_per_img', 0))
-    out = args.out or cfg.get('proposal_file', None) or osp.join(
+    out = args.out or cfg.train_dataloader.dataset.get(
+        'proposal_file', None) or osp.join(
         osp.dirname(osp.abspath(args.checkpoint)), 'proposals_train.pkl')
     from mmsniper.utils.io import check_writable_dir
     try:  # fail now, not after hours of extraction

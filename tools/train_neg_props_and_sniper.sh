@@ -41,7 +41,7 @@ import sys
 from mmengine.config import Config
 cfg = Config.fromfile(sys.argv[1])
 print(cfg.get('rpn_config', None) or '-',
-      cfg.get('proposal_file', None) or '-')
+      cfg.train_dataloader.dataset.get('proposal_file', None) or '-')
 EOF
 )
 if [ "$RPN_CONFIG" = "-" ] || [ ! -f "$RPN_CONFIG" ]; then

@@ -7,18 +7,14 @@
 #   bash tools/misc/train_autofocus_synthetic.sh
 _base_ = './autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 
-# ---------------- frequently changed parameters ----------------
-max_epochs = 2
-base_lr = 1e-3
 load_from = 'work_dirs/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic/epoch_4.pth'  # noqa: E501
-# ----------------------------------------------------------------
 
 model = dict(train_cfg=dict(focus_head_only=True))
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
-param_scheduler = [
+# 2 epochs at the recipe's lr 1e-3; the cosine schedule ends with training
+train_cfg = dict(max_epochs=2, val_interval=2)
+param_scheduler = [  # a short warm-up from 0.1 x lr
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
          end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-         eta_min=base_lr * 0.02, convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
+         eta_min_ratio=0.02, convert_to_iter_based=True)
 ]

@@ -1,12 +1,9 @@
 # SNIPER multi-scale testing of a plain SNIPER synthetic model (no FocusPixel
-# head): the SNIPER CPU config plus its 3-scale test pyramid, for
+# head): the SNIPER CPU config plus its 3-scale test pyramid (the `sniper`
+# block's test scales, i.e. the training scales, finest first, and its
+# test_valid_ranges), for
 #   python tools/test.py THIS_CONFIG SNIPER_CKPT --mode sniper   (or --tta)
 _base_ = '../sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
-
-# finest first, as the training scales; valid ranges in original px
-# (lo**2 < area <= hi**2, -1 open), the SNIPER config's test ranges
-test_scales = (1.5, 0.75, 256)
-test_valid_ranges = ((-1, 72), (40, 192), (75, -1))
 
 model = dict(test_cfg=dict(rcnn=dict(score_thr=1e-3, max_per_img=100)))
 multiscale_test_pipeline = [
@@ -19,8 +16,6 @@ multiscale_test_pipeline = [
 sniper_test_model = dict(
     type='SniperMultiScaleTTA',
     tta_cfg=dict(
-        scales=test_scales,
-        valid_ranges=test_valid_ranges,
         nms=dict(type='soft_nms', method='gaussian', sigma=0.55,
                  min_score=1e-3, iou_threshold=0.3),
         max_per_img=200,

@@ -3,17 +3,8 @@
 # same chips, scales, valid ranges and schedule as the R101 config.
 _base_ = './sniper_faster-rcnn_r101_fpn_8xb16-amp-7e_coco.py'
 
-# ---------------- frequently changed parameters ----------------
-scales = (3.0, 1.667, 512)
-valid_ranges = ((-1, 80), (32, 150), (120, -1))
-chip_size = 512
-chips_per_gpu = 42        # x 8 GPUs
-use_neg_chips = True
-num_neg_chips = 2
-proposal_file = 'data/coco/proposals/sniper_rpn_mobilenetv2_fpn_train2017.pkl'  # noqa: E501
+# tools/train_neg_props_and_sniper.sh: the RPN of step (a)
 rpn_config = 'configs/sniper/sniper_rpn_mobilenetv2_fpn_8xb42-amp-2e_coco.py'  # noqa: E501
-base_lr = 0.025
-# ----------------------------------------------------------------
 
 model = dict(
     backbone=dict(
@@ -27,20 +18,16 @@ model = dict(
     neck=dict(in_channels=[24, 32, 96, 320]))
 
 train_dataloader = dict(
-    batch_size=chips_per_gpu,
-    dataset=dict(
-        chip_cfg=dict(
-            scales=scales, valid_ranges=valid_ranges, chip_size=chip_size),
-        use_neg_chips=use_neg_chips,
-        proposal_file=proposal_file,
-        neg_chip_mine=dict(type='NegChipMine',
-                           num_neg_chips=num_neg_chips)))
+    batch_size=42,        # chips per GPU, x 8 GPUs
+    dataset=dict(proposal_file='data/coco/proposals/sniper_rpn_mobilenetv2_'
+                 'fpn_train2017.pkl'))
 
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
+# the original's MobileNetV2 learning rate
+optim_wrapper = dict(optimizer=dict(lr=0.025))
 param_scheduler = [
     dict(
         type='LinearLR',
-        start_factor=0.0005 / base_lr,
+        start_factor=0.0005 / 0.025,  # from 0.0005
         by_epoch=False,
         begin=0,
         end=9000),

@@ -23,7 +23,6 @@ model = dict(
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=3)))
 
-use_neg_chips = False
 rpn_config = None  # this is the RPN
 train_dataloader = dict(dataset=dict(use_neg_chips=False))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs + 1)

@@ -24,16 +24,8 @@ model = dict(
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=3)))
 
-use_neg_chips = False
 rpn_config = None  # this is the RPN
-train_dataloader = dict(dataset=dict(use_neg_chips=False))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs + 1)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-         eta_min=_base_.base_lr * 0.02, convert_to_iter_based=True)
-]
 val_dataloader = None
 val_cfg = None
 val_evaluator = None

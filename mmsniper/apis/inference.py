@@ -190,10 +190,6 @@ def init_sniper_detector(config: Union[str, Path, Config],
         backbone.init_cfg = None  # no pretrained download at inference
     apply_test_mode(cfg, mode)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    try:  # torch >= 2.6 loads mmengine checkpoints only with this loader
-        from ..utils import checkpoint as _ckpt  # noqa: F401
-    except ImportError:  # pragma: no cover
-        pass
     from mmdet.registry import MODELS
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     ckpt = None

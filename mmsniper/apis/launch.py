@@ -16,6 +16,7 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
+from ..engine.sniper_block import resolve_sniper_block
 from ..utils.dist import init_launcher, teardown
 from ..utils.io import atomic_write, check_writable_dir
 
@@ -98,6 +99,10 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    try:  # a typo or a contradiction in the SNIPER block fails here
+        resolve_sniper_block(cfg)
+    except (KeyError, ValueError) as e:
+        raise ToolError(str(e.args[0] if e.args else e)) from e
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -9,12 +9,16 @@ none, in one with the spec's COCO defaults; swaps the test pipeline for
 ``multiscale_test_pipeline`` (or the config's test pipeline without its
 resizing steps) and adds :class:`~mmsniper.evaluation.ProcessedPixelsMetric`
 to the test evaluator. A config may also choose the mode itself with
-``test_mode = 'autofocus'``; the command-line flag wins.
+``test_mode = 'autofocus'``; the command-line flag wins. The config's
+``sniper`` block (test scales, valid ranges, budgets) is resolved into the
+wrapper (:func:`~mmsniper.engine.resolve_sniper_block`).
 """
 import copy
 from typing import List, Optional
 
 from mmengine.config import Config, ConfigDict
+
+from ..engine.sniper_block import resolve_sniper_block
 
 TEST_MODES = ('single', 'sniper', 'autofocus')
 _WRAPPERS = dict(
@@ -79,16 +83,18 @@ def apply_test_mode(cfg: Config, mode: Optional[str] = None) -> Config:
             ``'autofocus'``. Defaults to ``cfg.test_mode`` or ``'single'``.
 
     Returns:
-        Config: ``cfg``.
+        Config: ``cfg``, with its ``sniper`` block resolved.
 
     Raises:
-        ValueError: For an unknown mode, or ``'autofocus'`` with a detector
-            config that has no ``focus_head``.
+        ValueError: For an unknown mode, ``'autofocus'`` with a detector
+            config that has no ``focus_head``, or a ``sniper`` block that
+            the config contradicts.
+        KeyError: For an unknown key of the ``sniper`` block.
     """
     mode = resolve_test_mode(cfg, mode)
     cfg.test_mode = mode
     if mode == 'single':
-        return cfg
+        return resolve_sniper_block(cfg)
     key, wrapper_type = _WRAPPERS[mode]
     if cfg.model.get('type') in ('SniperMultiScaleTTA', 'AutoFocusDetector'):
         raise ValueError(f'the config model is already a '
@@ -109,4 +115,4 @@ def apply_test_mode(cfg: Config, mode: Optional[str] = None) -> Config:
         pipeline = multiscale_pipeline(ds['pipeline'])
     ds['pipeline'] = copy.deepcopy(pipeline)
     _add_metric(cfg, dict(type='ProcessedPixelsMetric'))
-    return cfg
+    return resolve_sniper_block(cfg)

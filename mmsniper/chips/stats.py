@@ -109,13 +109,17 @@ def chip_stats(records: List[dict],
                prune: bool = True,
                backend: str = 'auto',
                num_neg_chips: int = 0,
-               proposals: Optional[Dict] = None) -> dict:
+               proposals: Optional[Dict] = None,
+               coarsest_whole_image: bool = True,
+               min_box_side: float = 2.0) -> dict:
     """Chips, pixels, validity and coverage of a dataset.
 
     Args:
         records (list[dict]): Image records.
-        scales, valid_ranges, chip_size, stride, prune, backend: As in
-            :func:`~mmsniper.chips.generate_chips`.
+        scales, valid_ranges, chip_size, stride, prune, backend,
+            coarsest_whole_image, min_box_side: As in
+            :func:`~mmsniper.chips.generate_chips` (a ``SniperDataset``'s
+            ``chip_cfg`` holds these keys).
         seed (int): Base seed; image ``k`` uses ``seed + k``.
         num_neg_chips (int): Negative chips per image (needs proposals).
         proposals (dict, optional): Image id to ``[P, 4(+1)]`` proposals.
@@ -147,7 +151,9 @@ def chip_stats(records: List[dict],
             rec['bboxes'], (rec['height'], rec['width']), scales,
             valid_ranges, chip_size, stride, proposals=props,
             gt_ignore_flags=rec.get('ignore'), num_neg_chips=num_neg_chips,
-            seed=seed + k, prune=prune, backend=backend)
+            seed=seed + k, prune=prune, backend=backend,
+            coarsest_whole_image=coarsest_whole_image,
+            min_box_side=min_box_side)
         elapsed += time.perf_counter() - t
         pos = ~res.is_negative
         chips += np.bincount(res.scale_inds[pos], minlength=num_scales)

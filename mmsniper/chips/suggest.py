@@ -27,7 +27,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from .scales import box_sizes
+from .scales import MAX_FACTOR, box_sizes
 
 
 def _nice(x: float, digits: int = 2) -> float:
@@ -121,14 +121,48 @@ def suggest_scales(records: List[dict],
         notes=notes)
 
 
+def _literal(value, factors: bool = False) -> str:
+    """A number or a (nested) sequence of numbers as a Python literal:
+    integral values without a decimal point (with ``factors``, numbers up
+    to ``MAX_FACTOR`` keep it: ``2.0`` is a factor, ``512`` a long side),
+    tuples of one element with a trailing comma (``(512,)``, not
+    ``(512)``)."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        items = [_literal(v, factors) for v in value]
+        return f'({items[0]},)' if len(items) == 1 else \
+            f'({", ".join(items)})'
+    value = float(value)
+    if value.is_integer() and not (factors and value <= MAX_FACTOR):
+        return str(int(value))
+    return repr(value)
+
+
 def format_config(suggestion: dict, chip_size: int = 512) -> str:
-    """The suggestion as config lines."""
-    scales = ', '.join(f'{s:g}' for s in suggestion['scales'])
-    ranges = ', '.join(f'({lo:g}, {hi:g})'
-                       for lo, hi in suggestion['valid_ranges'])
-    return (f'scales = ({scales})\n'
-            f'valid_ranges = ({ranges})\n'
-            f'chip_size = {chip_size}')
+    """The suggestion as the ``sniper`` block of a config (the one place
+    that training and testing read, see ``docs/sniper_training.md``): valid
+    Python that pastes into a child config (tuples, one-scale suggestions
+    included).
+
+    Args:
+        suggestion (dict): A result of :func:`suggest_scales` (``scales``
+            and ``valid_ranges``).
+        chip_size (int): The chip side. Defaults to 512.
+
+    Returns:
+        str: ``sniper = dict(scales=..., valid_ranges=..., chip_size=...)``
+        on three lines.
+
+    Examples:
+        >>> print(format_config(dict(scales=(512, ),
+        ...                          valid_ranges=((-1, -1), ))))
+        sniper = dict(
+            scales=(512,), valid_ranges=((-1, -1),),
+            chip_size=512)
+    """
+    return (f'sniper = dict(\n'
+            f'    scales={_literal(suggestion["scales"], factors=True)}, '
+            f'valid_ranges={_literal(suggestion["valid_ranges"])},\n'
+            f'    chip_size={int(chip_size)})')
 
 
 def describe_sizes(records: List[dict],

@@ -239,7 +239,10 @@ class SniperDataset:
             range drawn per image and epoch), ``prune``,
             ``coarsest_whole_image``, ``min_box_side``, ``backend`` (see
             :func:`~mmsniper.chips.generate_chips`). Defaults to None (the
-            COCO defaults: scales ``(3.0, 1.667, 512)``, 512 chips).
+            COCO defaults: scales ``(3.0, 1.667, 512)``, 512 chips). The
+            ``dict(from_block='sniper')`` of the shipped configs is replaced
+            by the config's ``sniper`` block (:func:`~mmsniper.engine.
+            resolve_sniper_block`); left unresolved, it is an error.
         use_neg_chips (bool): Add negative chips mined from proposals.
             Defaults to False.
         proposal_file (str, optional): Proposal file; required when
@@ -302,6 +305,16 @@ class SniperDataset:
                  lazy_init: bool = False,
                  backend_args: Optional[dict] = None,
                  preflight: Union[dict, bool, None] = True) -> None:
+        if isinstance(chip_cfg, dict) and 'from_block' in chip_cfg:
+            raise ValueError(
+                f'SniperDataset: chip_cfg={dict(chip_cfg)!r} stands for the '
+                "config's `sniper` block, which was not resolved: build the "
+                'config with SniperRunner (runner_type of the SNIPER '
+                "configs: mmdet's and mmsniper's tools/train.py and "
+                'tools/test.py do), with mmsniper\'s tools '
+                '(tools/analysis/browse_dataset.py for browsing chips), or '
+                'call mmsniper.engine.resolve_sniper_block(cfg) before '
+                'building the dataset')
         self.preflight = None if preflight in (None, False) else dict(
             {} if preflight is True else preflight)
         if self.preflight is not None:

@@ -112,3 +112,19 @@ def chip_pipeline(chip_size: Optional[int] = None,
                        'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes'))
     ]
     return pipe
+
+
+def toy_sniper_dataloader(root: str, chip_cfg: dict,
+                          flip: bool = False) -> dict:
+    """A training dataloader config of 2-chip epochs on the toy COCO set
+    (``SniperDataset`` over :func:`toy_dataset_cfg`, batches of 2)."""
+    return dict(
+        batch_size=2,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        dataset=dict(
+            type='SniperDataset',
+            chip_cfg=chip_cfg,
+            epoch_length=2,
+            dataset=toy_dataset_cfg(root, chip_pipeline(flip=flip))),
+        collate_fn=dict(type='pseudo_collate'))

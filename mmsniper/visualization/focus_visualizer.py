@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
-from mmdet.visualization import DetLocalVisualizer
+
+from .sniper_visualizer import SniperLocalVisualizer
 
 #: Edge colours (RGB) of the chips processed at scale 1, 2, ... (scale 0 is
 #: the whole image and is not drawn).
@@ -60,8 +61,9 @@ def focus_cell_size(data_sample: DetDataSample) -> Optional[float]:
 
 
 @VISUALIZERS.register_module()
-class FocusVisualizer(DetLocalVisualizer):
-    """mmdet's ``DetLocalVisualizer`` that can also show AutoFocus outputs.
+class FocusVisualizer(SniperLocalVisualizer):
+    """:class:`~.SniperLocalVisualizer` (mmdet's ``DetLocalVisualizer``
+    plus SNIPER chip samples) that can also show AutoFocus outputs.
 
     ``add_datasample(..., draw_focus_map=True, draw_focus_chips=True)``
     first blends the FocusPixel map of the coarsest scale
@@ -73,7 +75,7 @@ class FocusVisualizer(DetLocalVisualizer):
     Args:
         chip_line_width (int): Defaults to 3.
         heatmap_alpha (float): Heat map opacity. Defaults to 0.45.
-        Other args: as ``DetLocalVisualizer``.
+        Other args: as ``SniperLocalVisualizer``.
     """
 
     def __init__(self,
@@ -124,19 +126,11 @@ class FocusVisualizer(DetLocalVisualizer):
                        step: int = 0,
                        draw_focus_map: bool = False,
                        draw_focus_chips: bool = False) -> None:
-        """As ``DetLocalVisualizer.add_datasample``, plus the FocusPixel
+        """As ``SniperLocalVisualizer.add_datasample``, plus the FocusPixel
         heat map and the FocusChips under the detections."""
         if data_sample is not None and (draw_focus_map or draw_focus_chips):
             image = self.draw_focus(image, data_sample, draw_focus_map,
                                     draw_focus_chips)
-        super().add_datasample(
-            name,
-            image,
-            data_sample,
-            draw_gt=draw_gt,
-            draw_pred=draw_pred,
-            show=show,
-            wait_time=wait_time,
-            out_file=out_file,
-            pred_score_thr=pred_score_thr,
-            step=step)
+        super().add_datasample(name, image, data_sample, draw_gt, draw_pred,
+                               show, wait_time, out_file, pred_score_thr,
+                               step)

@@ -89,12 +89,13 @@ def test_test_set_bad_files_named(tmp_path, repo_root):
 
 
 #: small scales and few proposals keep the random-weight runs fast
-_FEW = dict(rpn_budget=dict(min=10, max=30), det_budget=dict(min=10, max=30))
+#: (the budgets and the pyramid's scales are keys of the `sniper` block)
 FAST = dict(
     model=dict(test_cfg=dict(rpn=dict(max_per_img=30))),
-    autofocus_test_model=dict(autofocus_cfg=dict(scales=(64, 0.5, 1.0),
-                                                 **_FEW)),
-    sniper_test_model=dict(tta_cfg=dict(scales=(1.0, 0.5, 64), **_FEW)))
+    autofocus_test_model=dict(autofocus_cfg=dict(scales=(64, 0.5, 1.0))),
+    sniper=dict(test_scales=(1.0, 0.5, 64),
+                test_rpn_budget=dict(min=10, max=30),
+                test_det_budget=dict(min=10, max=30)))
 
 
 @pytest.fixture(scope='module')
@@ -192,8 +193,7 @@ def test_demo_smoke(tmp_path, repo_root):
                       '--show-heatmap', '--out-dir', out_dir,
                       '--cfg-options',
                       'autofocus_test_model.autofocus_cfg.scales=[64,0.5,1]',
-                      'autofocus_test_model.autofocus_cfg.rpn_budget.'
-                      'max=30',
+                      'sniper.test_rpn_budget.max=30',
                       'model.test_cfg.rpn.max_per_img=30']) == 0
     drawn = cv2.imread(osp.join(out_dir, 'a.jpg'))
     assert drawn.shape == (90, 120, 3)

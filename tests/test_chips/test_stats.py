@@ -57,7 +57,7 @@ def test_suggest_reproduces_coco_choice():
     sug = suggest_scales(recs)
     assert sug['scales'] == (3.2, 1.6, 512)
     assert sug['valid_ranges'] == ((-1, 75), (33, 150), (120, -1))
-    assert 'scales = (3.2, 1.6, 512)' in format_config(sug)
+    assert 'scales=(3.2, 1.6, 512)' in format_config(sug)
     with pytest.raises(ValueError, match='no usable boxes'):
         suggest_scales([dict(height=10, width=10, bboxes=np.zeros((0, 4)))])
 

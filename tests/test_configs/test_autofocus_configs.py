@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmsniper  # noqa: F401
+from mmsniper.engine import resolve_sniper_block
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'autofocus',
@@ -22,7 +23,7 @@ def _cfg(name: str) -> Config:
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_autofocus_config(path):
-    cfg = Config.fromfile(path)
+    cfg = resolve_sniper_block(Config.fromfile(path))
     assert cfg.model.type == 'FocusFasterRCNN'
     assert cfg.model.focus_head.type == 'FocusPixelHead'
     assert cfg.train_dataloader.dataset.type == 'SniperDataset'
@@ -35,7 +36,11 @@ def test_autofocus_config(path):
     af = cfg.autofocus_test_model.autofocus_cfg
     # coarse to fine: one focus transition between consecutive scales
     assert len(af.scales) == len(af.valid_ranges) == len(af.focus) + 1
+    tta = cfg.sniper_test_model.tta_cfg
     assert cfg.sniper_test_model.type == 'SniperMultiScaleTTA'
+    assert tta.scales == cfg.sniper.get('test_scales', cfg.sniper.scales)
+    assert tta.valid_ranges == cfg.sniper.test_valid_ranges
+    assert cfg.tta_model == cfg.sniper_test_model  # --tta: the same pyramid
     if '_synthetic' not in osp.basename(path):
         return  # the COCO R-101 model is built by the SNIPER config tests
     init_default_scope('mmdet')

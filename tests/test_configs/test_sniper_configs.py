@@ -1,6 +1,6 @@
-"""The SNIPER configs: inheritance, the frequently changed block reaching the
-dataset, the twin RPN configs and the 7-epoch schedule with its decay at
-epoch 5.33."""
+"""The SNIPER configs: inheritance, the `sniper` block reaching the dataset
+(resolved as SniperRunner does), the twin RPN configs and the 7-epoch
+schedule with its decay at epoch 5.33."""
 import glob
 import os.path as osp
 
@@ -8,6 +8,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim.scheduler import ConstantLR, LinearLR
+
+from mmsniper.engine import resolve_sniper_block
 
 CONFIGS = sorted(
     glob.glob(
@@ -25,18 +27,19 @@ def _check_assigner(a, ignore_thr):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_sniper_config(path, repo_root):
-    cfg = Config.fromfile(path)
+    cfg = resolve_sniper_block(Config.fromfile(path))
+    assert cfg.runner_type == 'mmdet.SniperRunner'
     ds = cfg.train_dataloader.dataset
     assert ds.type == 'SniperDataset'
-    assert ds.chip_cfg.scales == cfg.scales
-    assert ds.chip_cfg.valid_ranges == cfg.valid_ranges
-    assert ds.chip_cfg.chip_size == cfg.chip_size
+    for key in ('scales', 'valid_ranges', 'chip_size', 'stride'):
+        assert ds.chip_cfg[key] == cfg.sniper[key]
     pipeline = (ds.dataset.get('pipeline', None)
                 or ds.dataset.datasets[0].pipeline)
     crop = [t for t in pipeline if t['type'] == 'SnipChipCrop']
     assert len(crop) == 1
     # the original's tiny/crowd rules: 10 px on 512 chips, scaled with them
-    assert crop[0].min_box_side == 10 * cfg.chip_size / 512
+    assert crop[0].min_box_side == 10 * cfg.sniper.chip_size / 512
+    assert 'chip_size' not in crop[0]  # the dataset's, from the block
     assert crop[0].flagged_boxes == 'drop'
     pack = [t for t in pipeline if t['type'] == 'PackDetInputs'][0]
     assert 'chip_focus_bboxes' in pack.meta_keys  # FocusPixel labels
@@ -50,9 +53,12 @@ def test_sniper_config(path, repo_root):
         assert cfg.model.type == 'RPN' and not ds.use_neg_chips
         _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
         return
-    assert ds.use_neg_chips == cfg.use_neg_chips
+    # negative chips on in the GPU recipes, off on the CPU one; a proposal
+    # file for tools/train_neg_props_and_sniper.sh either way
+    assert ds.use_neg_chips != name.endswith('_synthetic.py')
+    assert ds.proposal_file
     assert ds.neg_chip_mine.type == 'NegChipMine'
-    assert ds.neg_chip_mine.num_neg_chips == cfg.num_neg_chips
+    assert ds.neg_chip_mine.num_neg_chips == 2
     assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
     _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
     _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
@@ -66,9 +72,13 @@ def test_sniper_config(path, repo_root):
 def test_coco_r101_recipe():
     cfg = Config.fromfile([p for p in CONFIGS
                            if 'r101_fpn_8xb16-amp-7e_coco' in p][0])
-    assert cfg.scales == (3.0, 1.667, 512)
-    assert cfg.valid_ranges == ((-1, 80), (32, 150), (120, -1))
-    assert cfg.chip_size == 512 and cfg.train_dataloader.batch_size == 16
+    assert cfg.sniper.scales == (3.0, 1.667, 512)
+    assert cfg.sniper.valid_ranges == ((-1, 80), (32, 150), (120, -1))
+    assert cfg.sniper.chip_size == 512
+    assert cfg.train_dataloader.batch_size == 16
+    # SNIPER's test (spec 4): its own scales and widened ranges
+    assert cfg.sniper.test_scales == ((1400, 2000), (800, 1280), (480, 512))
+    assert cfg.sniper.test_valid_ranges == ((-1, 90), (32, 180), (75, -1))
     assert cfg.model.backbone.depth == 101
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == (

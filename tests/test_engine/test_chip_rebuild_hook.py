@@ -14,7 +14,7 @@ import mmsniper  # noqa: F401
 from mmsniper.datasets import SniperDataset
 from mmsniper.engine.hooks import ChipRebuildHook, find_sniper_dataset
 from mmsniper.testing.sniper_toy import (chip_pipeline, toy_dataset_cfg,
-                                         write_toy_coco)
+                                         toy_sniper_dataloader, write_toy_coco)
 
 init_default_scope('mmdet')
 
@@ -125,16 +125,7 @@ def test_short_training_rebuilds_chips(repo_root, toy_root, tmp_path):
     runner = Runner(
         model=cfg.model,
         work_dir=str(tmp_path),
-        train_dataloader=dict(
-            batch_size=2,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(
-                type='SniperDataset',
-                chip_cfg=CHIP_CFG,
-                epoch_length=2,
-                dataset=toy_dataset_cfg(toy_root, chip_pipeline(flip=True))),
-            collate_fn=dict(type='pseudo_collate')),
+        train_dataloader=toy_sniper_dataloader(toy_root, CHIP_CFG, flip=True),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.001)),
         train_cfg=dict(by_epoch=True, max_epochs=2),
         custom_hooks=[dict(type='ChipRebuildHook')],

@@ -11,9 +11,8 @@ CFG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 FAST = [
     'model.test_cfg.rpn.max_per_img=30',
     'autofocus_test_model.autofocus_cfg.scales=[64,0.25,0.5]',
-    'autofocus_test_model.autofocus_cfg.rpn_budget.max=30',
-    'sniper_test_model.tta_cfg.scales=[0.5,0.25,64]',
-    'sniper_test_model.tta_cfg.rpn_budget.max=30',
+    'sniper.test_scales=[0.5,0.25,64]',
+    'sniper.test_rpn_budget.max=30',  # both wrappers
 ]
 
 

@@ -80,7 +80,9 @@ def test_tool_writes_a_file_the_dataset_loads(repo_root, tiny_synthetic_root,
     for img_id, p in props.items():
         assert p.dtype == np.float32 and p.ndim == 2 and p.shape[1] == 5
         assert len(p) <= 60
-    cfg = Config.fromfile(osp.join(repo_root, SNIPER_CFG))
+    from mmsniper.engine import resolve_sniper_block
+    cfg = resolve_sniper_block(
+        Config.fromfile(osp.join(repo_root, SNIPER_CFG)))
     inner = cfg.train_dataloader.dataset.dataset
     inner.data_root = root + '/'
     ds = SniperDataset(
@@ -102,7 +104,9 @@ def test_tool_bad_arguments(repo_root, tmp_path):
 
 
 def test_train_neg_props_and_sniper_dry_run(repo_root, tmp_path):
+    # a fresh proposal file path: step (b) is skipped when the file exists
     env = dict(DRY_RUN='1', WORK_DIR=str(tmp_path / 'w'),
+               PROPOSAL_FILE=str(tmp_path / 'w' / 'props.pkl'),
                PYTHON=sys.executable, CFG_OPTIONS='a.b=1 c=2')
     res = subprocess.run(
         ['bash', 'tools/train_neg_props_and_sniper.sh', SNIPER_CFG, '1'],
@@ -114,7 +118,8 @@ def test_train_neg_props_and_sniper_dry_run(repo_root, tmp_path):
     assert 'tools/train.py ' + RPN_CFG in lines[0]
     assert 'tools/extract_proposals.py ' + RPN_CFG in lines[1]
     assert 'train_dataloader.dataset.use_neg_chips=True' in lines[2]
-    assert 'train_dataloader.dataset.proposal_file=' in lines[2]
+    assert f'train_dataloader.dataset.proposal_file={tmp_path}/w/props.pkl' \
+        in lines[2]
     assert all('a.b=1 c=2' in x for x in lines)
     bad = subprocess.run(['bash', 'tools/train_neg_props_and_sniper.sh',
                           'configs/sniper/nope.py'], cwd=repo_root,

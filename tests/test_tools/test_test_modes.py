@@ -18,9 +18,8 @@ def _opts(root):
         'test_dataloader.dataset.indices=1',
         f'test_evaluator.ann_file={root}/annotations/instances_test.json',
         'autofocus_test_model.autofocus_cfg.scales=[64,0.25,0.5]',
-        'autofocus_test_model.autofocus_cfg.rpn_budget.max=30',
-        'sniper_test_model.tta_cfg.rpn_budget.max=30',
-        'sniper_test_model.tta_cfg.scales=[0.5,0.25,64]',
+        'sniper.test_rpn_budget.max=30',  # both wrappers
+        'sniper.test_scales=[0.5,0.25,64]',
         'model.test_cfg.rpn.max_per_img=30',
     ]
 

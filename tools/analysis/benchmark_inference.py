@@ -292,9 +292,11 @@ def main(argv=None) -> List[dict]:
 
     import mmsniper  # noqa: F401
     from mmsniper.apis import load_image
+    from mmsniper.engine import resolve_sniper_block
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    resolve_sniper_block(cfg)  # test scales, ranges, budgets of `sniper`
     # single scale and SAHI use the pyramid's proposal and detection
     # budget rules (boxes per megapixel)
     tta_cfg = cfg.sniper_test_model.tta_cfg

@@ -74,7 +74,8 @@ def main(argv=None) -> int:
     root = args.data_root.rstrip('/') + '/'
     if not osp.isfile(osp.join(root, 'annotations/instances_train.json')):
         generate_dataset(root, preset='bench', splits=['train'])
-    cfg = Config.fromfile(args.config)
+    from mmsniper.engine import resolve_sniper_block
+    cfg = resolve_sniper_block(Config.fromfile(args.config))
     init_default_scope('mmdet')
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.dataset.data_root = root

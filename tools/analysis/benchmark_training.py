@@ -94,6 +94,13 @@ def full_image_pipeline(scales, backend_args=None) -> list:
     ]
 
 
+def _test_valid_ranges(cfg) -> list:
+    """The ``sniper`` block's test ranges, else the training ranges."""
+    from mmsniper.engine import read_sniper_block
+    train_ranges = cfg.train_dataloader.dataset.chip_cfg.valid_ranges
+    return read_sniper_block(cfg).get('test_valid_ranges', train_ranges)
+
+
 def arm_dataloader(cfg, arm: str, full_batch_size: int) -> dict:
     dl = copy.deepcopy(cfg.train_dataloader)
     dl.num_workers = 0
@@ -214,8 +221,9 @@ def run_arm(args) -> dict:
     from mmdet.registry import MODELS
 
     import mmsniper  # noqa: F401
+    from mmsniper.engine import resolve_sniper_block
     from mmsniper.engine.hooks import find_sniper_dataset
-    cfg = Config.fromfile(args.config)
+    cfg = resolve_sniper_block(Config.fromfile(args.config))
     init_default_scope('mmdet')
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -286,8 +294,7 @@ def run_arm(args) -> dict:
     torch.save(model.state_dict(), osp.join(args.work_dir, f'{args.arm}.pth'))
     if not args.skip_eval:
         ranges = eval(args.test_valid_ranges) if args.test_valid_ranges \
-            else cfg.get('test_valid_ranges',
-                         cfg.train_dataloader.dataset.chip_cfg.valid_ranges)
+            else _test_valid_ranges(cfg)
         res['test_valid_ranges'] = [list(r) for r in ranges]
         res['eval'] = evaluate(model, cfg, scales, ranges, args.val_images)
     return res
@@ -350,13 +357,14 @@ def eval_checkpoint(args) -> dict:
     from mmdet.registry import MODELS
 
     import mmsniper  # noqa: F401
-    cfg = Config.fromfile(args.config)
+    from mmsniper.engine import resolve_sniper_block
+    cfg = resolve_sniper_block(Config.fromfile(args.config))
     init_default_scope('mmdet')
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.eval_checkpoint, map_location='cpu')
     chip_cfg = cfg.train_dataloader.dataset.chip_cfg
     ranges = eval(args.test_valid_ranges) if args.test_valid_ranges else \
-        cfg.get('test_valid_ranges', chip_cfg.valid_ranges)
+        _test_valid_ranges(cfg)
     return evaluate(model, cfg, chip_cfg.scales, ranges, args.val_images)
 
 

@@ -17,18 +17,37 @@ checked by ``tools/misc/check_dataset.py``) drops the same boxes here
 (degenerate, outside the image, unknown category, NaN/inf, ...) and skips
 images without a usable size; their counts per reason are printed first.
 
-With ``--show-dir`` it draws the chips of a few images (one colour per
-scale; valid boxes green, invalid ones red) with OpenCV.
+The chip parameters (scales, valid ranges, chip size, stride, ...) are
+the ``--scales``, ``--valid-ranges``, ``--chip-size`` and ``--stride``
+given, else those of ``--config CONFIG`` (the ``chip_cfg`` of its training
+``SniperDataset``, built as training builds it, after ``--cfg-options``),
+else the defaults of :func:`~mmsniper.chips.generate_chips`. With a config
+the json and the image folder default to those of its training dataset. The
+suggestion prints as config lines (``scales = ...``) that paste into a
+config's frequently changed parameters.
+
+With ``--show-dir`` it draws the chips of a few images with OpenCV: the
+given configuration and, beside it, the suggested one, each with a legend
+(one colour per scale with its range and chip count; boxes green when
+valid at some scale, red when at none, grey for crowd). Images are looked
+for in ``--img-dir``, the config's image folder, beside the json, then in
+``../<split>/`` of the json's folder (``annotations/instances_val.json``
+next to ``val/``).
 
 Example::
 
     python tools/analysis/chip_stats.py \\
         data/synthetic/bench/annotations/instances_val.json \\
-        --img-dir data/synthetic/bench/val --show-dir work_dirs/chips
+        --show-dir work_dirs/chips
+    python tools/analysis/chip_stats.py --config \\
+        configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py \\
+        --cfg-options train_dataloader.dataset.chip_cfg.chip_size=320
     python tools/analysis/chip_stats.py ann.json --scales 2,1,512 \\
         --valid-ranges -1:100,50:200,150:-1 --stride 56:59
 """
 import argparse
+import copy
+import inspect
 import os.path as osp
 import sys
 
@@ -37,10 +56,10 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
-#: BGR colour per scale index.
-SCALE_COLOURS = ((255, 128, 0), (0, 200, 255), (255, 0, 255), (0, 255, 255),
-                 (128, 128, 255))
-
+#: ``generate_chips`` arguments a ``SniperDataset`` ``chip_cfg`` may set and
+#: ``chip_stats`` takes.
+CHIP_KEYS = ('scales', 'valid_ranges', 'chip_size', 'stride', 'prune',
+             'coarsest_whole_image', 'min_box_side', 'backend')
 
 #: Options whose value may start with '-' (``--valid-ranges -1:80,...``).
 DASH_VALUE_OPTIONS = ('--valid-ranges', '--scales', '--stride')
@@ -58,18 +77,31 @@ def join_dash_values(argv):
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     argv = join_dash_values(sys.argv[1:] if argv is None else list(argv))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('ann_file', help='COCO detection json')
-    p.add_argument('--scales', default='3.0,1.667,512',
+    p.add_argument('ann_file', nargs='?', default=None,
+                   help='COCO detection json (default with --config: its '
+                   'training json)')
+    p.add_argument('--config', default=None,
+                   help='read the chip parameters (and the json and image '
+                   'folder) of this config\'s training SniperDataset')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override settings of --config (key=value, as '
+                   'mmdet\'s tools)')
+    p.add_argument('--scales', default=None,
                    help='comma-separated scale specs (numbers <= 16 are '
-                   'factors, larger ones long-side targets in pixels)')
-    p.add_argument('--valid-ranges', default='-1:80,32:150,120:-1',
+                   'factors, larger ones long-side targets in pixels; '
+                   'default: the config\'s, else 3.0,1.667,512)')
+    p.add_argument('--valid-ranges', default=None,
                    help='comma-separated lo:hi per scale (original pixels, '
-                   '-1 = unbounded)')
-    p.add_argument('--chip-size', type=int, default=512)
-    p.add_argument('--stride', default='32',
-                   help='grid stride, or lo:hi to draw it per image')
+                   '-1 = unbounded; default: the config\'s, else '
+                   '-1:80,32:150,120:-1)')
+    p.add_argument('--chip-size', type=int, default=None,
+                   help='default: the config\'s, else 512')
+    p.add_argument('--stride', default=None,
+                   help='grid stride, or lo:hi to draw it per image '
+                   '(default: the config\'s, else 32)')
     p.add_argument('--no-prune', action='store_true',
                    help='plain greedy (no redundant-chip pruning)')
     p.add_argument('--max-images', type=int, default=None)
@@ -80,9 +112,80 @@ def parse_args(argv=None):
                    help='draw the chips of --show-num images here')
     p.add_argument('--show-num', type=int, default=4)
     p.add_argument('--img-dir', default=None,
-                   help='image folder for --show-dir (default: next to the '
-                   'json, ../<split>/ for the synthetic layout)')
-    return p.parse_args(argv)
+                   help='image folder for --show-dir (default: the '
+                   'config\'s, beside the json, or ../<split>/ of it)')
+    args = p.parse_args(argv)
+    if args.ann_file is None and args.config is None:
+        p.error('give ANN_FILE or --config')
+    if args.cfg_options and args.config is None:
+        p.error('--cfg-options needs --config')
+    return args
+
+
+def read_config(path, cfg_options=None):
+    """The chip parameters, json and image folder of a config's training
+    ``SniperDataset``.
+
+    The dataset is built as training builds it (the config's ``sniper``
+    block resolved, ``lazy_init=True``: no annotation is loaded, no chip
+    generated), so its ``chip_cfg`` is the one training uses.
+
+    Returns:
+        tuple[dict, str | None, str | None]: The ``chip_cfg`` keys of
+        :data:`CHIP_KEYS` it sets, the json and the image folder (None when
+        the wrapped dataset has none).
+
+    Raises:
+        ValueError: When the training dataset is not a ``SniperDataset``.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import DATASETS
+    from mmsniper.datasets.sniper_dataset import _leaves
+    from mmsniper.engine import resolve_sniper_block
+    from mmsniper.engine.hooks import find_sniper_dataset
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    resolve_sniper_block(cfg)  # the `sniper` block, as the runner does
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    ds_cfg['lazy_init'] = True
+    sniper = find_sniper_dataset(DATASETS.build(ds_cfg))
+    if sniper is None:
+        raise ValueError(f'the training dataset of {path} is not a '
+                         'SniperDataset (no chip_cfg to read)')
+    chip_cfg = {k: v for k, v in sniper.chip_cfg.items() if k in CHIP_KEYS}
+    leaves = _leaves(sniper.dataset)
+    leaf = leaves[0] if leaves else None
+    ann_file = getattr(leaf, 'ann_file', None) or None
+    img_dir = (getattr(leaf, 'data_prefix', None) or {}).get('img')
+    return chip_cfg, ann_file, img_dir
+
+
+def chip_params(args, config_chip_cfg=None) -> dict:
+    """The chip parameters: the command line's, else the config's, else
+    :func:`~mmsniper.chips.generate_chips`'s defaults."""
+    from mmsniper.chips import generate_chips
+    sig = inspect.signature(generate_chips).parameters
+    params = {k: sig[k].default for k in CHIP_KEYS}
+    params.update(config_chip_cfg or {})
+    if args.scales is not None:
+        params['scales'] = tuple(float(v) for v in args.scales.split(','))
+    if args.valid_ranges is not None:
+        params['valid_ranges'] = tuple(
+            tuple(float(x) for x in r.split(':'))
+            for r in args.valid_ranges.split(','))
+    if args.chip_size is not None:
+        params['chip_size'] = args.chip_size
+    if args.stride is not None:
+        params['stride'] = parse_stride(args.stride)
+    if args.no_prune:
+        params['prune'] = False
+    params['scales'] = tuple(params['scales'])
+    params['valid_ranges'] = tuple(tuple(r) for r in params['valid_ranges'])
+    return params
 
 
 def load_checked_records(ann_file):
@@ -145,41 +248,71 @@ def print_stats(title, stats, scales, ranges):
           f'({stats["num_images"]} images, {stats["num_boxes"]} boxes)')
 
 
-def show(records, scales, ranges, args, out_dir):
+def find_image_dir(ann_file, records, candidates=()):
+    """The first folder holding the images of ``records`` (the first few
+    file names are tried): ``candidates`` (``--img-dir``, the config's
+    image folder), the json's folder, then ``<split>/`` next to it and
+    ``<split>/`` or the parent of its parent folder (``split`` from the
+    json name, ``instances_val2017.json`` -> ``val2017``).
+
+    Returns:
+        tuple[str | None, list[str]]: The folder (None if none holds them)
+        and the folders tried.
+    """
+    ann_dir = osp.dirname(osp.abspath(ann_file))
+    split = osp.basename(ann_file).rsplit('.', 1)[0].split('_')[-1]
+    tried = []
+    for d in list(candidates) + [
+            ann_dir, osp.join(ann_dir, split),
+            osp.join(osp.dirname(ann_dir), split), osp.dirname(ann_dir)]:
+        if d and d not in tried:
+            tried.append(d)
+    names = [r['file_name'] for r in records[:8] if r['file_name']]
+    for d in tried:
+        if any(osp.isfile(osp.join(d, n)) for n in names):
+            return d, tried
+    return None, tried
+
+
+def show(records, configs, args, out_dir, img_dirs=()):
+    """Draw the chips of the first ``--show-num`` images, one panel per
+    ``(title, params)`` of ``configs`` side by side, each with a legend."""
     import cv2
 
     from mmsniper.chips import generate_chips
+    from mmsniper.chips.scales import describe_scales
     from mmsniper.utils.io import check_writable_dir
+    from mmsniper.visualization.chip_drawing import draw_chips, side_by_side
     check_writable_dir(out_dir)
-    img_dir = args.img_dir
+    img_dir, tried = find_image_dir(args.ann_file, records,
+                                    [d for d in img_dirs if d])
     if img_dir is None:
-        root = osp.dirname(osp.dirname(osp.abspath(args.ann_file)))
-        split = osp.basename(args.ann_file).rsplit('.', 1)[0].split('_')[-1]
-        img_dir = osp.join(root, split)
+        print('no pictures: the images of the json are in none of '
+              f'{tried} (use --img-dir)')
+        return
     for rec in records[:args.show_num]:
         path = osp.join(img_dir, rec['file_name'])
+        out = osp.join(out_dir, osp.basename(rec['file_name']))
         img = cv2.imread(path)
         if img is None:
             print(f'cannot read {path}; skipped (use --img-dir)')
             continue
-        res = generate_chips(rec['bboxes'], img.shape[:2], scales, ranges,
-                             args.chip_size, parse_stride(args.stride),
-                             gt_ignore_flags=rec['ignore'], seed=args.seed,
-                             prune=not args.no_prune)
-        valid = res.gt_valid.any(axis=1)
-        for b, ok in zip(rec['bboxes'].astype(int), valid):
-            cv2.rectangle(img, tuple(b[:2]), tuple(b[2:4]),
-                          (0, 200, 0) if ok else (0, 0, 255), 1)
-        for c, s, neg in zip(res.chips.astype(int), res.scale_inds,
-                             res.is_negative):
-            colour = SCALE_COLOURS[s % len(SCALE_COLOURS)]
-            cv2.rectangle(img, tuple(c[:2]), tuple(c[2:4]), colour,
-                          1 if neg else 2)
-            cv2.putText(img, f's{s}', (int(c[0]) + 4, int(c[1]) + 16),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1)
-        out = osp.join(out_dir, osp.basename(rec['file_name']))
-        cv2.imwrite(out, img)
-        print(f'wrote {out}: {len(res)} chips')
+        if osp.abspath(out) == osp.abspath(path):
+            raise ValueError(f'--show-dir {out_dir} would overwrite the '
+                             'images; choose another folder')
+        panels, chips = [], []
+        for title, params in configs:
+            res = generate_chips(rec['bboxes'], img.shape[:2],
+                                 gt_ignore_flags=rec['ignore'],
+                                 seed=args.seed, **params)
+            panels.append(
+                draw_chips(img, rec['bboxes'], res,
+                           describe_scales(params['scales']),
+                           params['valid_ranges'], title=title,
+                           crowd=rec['ignore']))
+            chips.append(f'{len(res)} chips ({title})')
+        cv2.imwrite(out, side_by_side(panels))
+        print(f'wrote {out}: ' + ', '.join(chips))
 
 
 def main(argv=None):
@@ -187,38 +320,53 @@ def main(argv=None):
     from mmsniper.chips.stats import chip_stats
     from mmsniper.chips.suggest import (describe_sizes, format_config,
                                         suggest_scales)
+    config_chip_cfg, config_img_dir = None, None
+    if args.config is not None:
+        config_chip_cfg, ann_file, config_img_dir = read_config(
+            args.config, args.cfg_options)
+        args.ann_file = args.ann_file or ann_file
+        if args.ann_file is None:
+            raise ValueError(f'the training dataset of {args.config} has no '
+                             'ann_file: give ANN_FILE')
+        print(f'{args.config}: chip_cfg {config_chip_cfg}')
+    params = chip_params(args, config_chip_cfg)
     records, report = load_checked_records(args.ann_file)
     print(report.summary() + ' (the check of training; image files not '
           'checked: see tools/misc/check_dataset.py)')
     if report.counts:
         print(report.format())
     records = records[:args.max_images]
-    scales = tuple(float(v) for v in args.scales.split(','))
-    ranges = tuple(
-        tuple(float(x) for x in r.split(':'))
-        for r in args.valid_ranges.split(','))
-    stride = parse_stride(args.stride)
-    kw = dict(chip_size=args.chip_size, stride=stride, seed=args.seed,
-              prune=not args.no_prune)
+    given = 'configuration of --config' if args.config else \
+        'given configuration'
     print(f'{args.ann_file}: {len(records)} images')
     print('box sizes sqrt(w*h):  ' + '  '.join(
         f'[{lo:g},{hi:g}): {100 * share:.1f}%'
         for lo, hi, _, share in describe_sizes(records)))
-    print_stats('given configuration', chip_stats(records, scales, ranges,
-                                                  **kw), scales, ranges)
+    print_stats(given, chip_stats(records, seed=args.seed, **params),
+                params['scales'], params['valid_ranges'])
+    configs = [('given' if not args.config else 'config', params)]
     if not args.no_suggest:
-        sug = suggest_scales(records, args.chip_size)
+        sug = suggest_scales(records, params['chip_size'])
         print('\n== suggested from the box sizes (median long side '
-              f'{sug["median_long_side"]:g} px):')
-        print(format_config(sug, args.chip_size))
+              f'{sug["median_long_side"]:g} px; paste into the config\'s '
+              'frequently changed parameters):')
+        print(format_config(sug, params['chip_size']))
         for note in sug['notes']:
             print('note:', note)
+        suggested = dict(params, scales=sug['scales'],
+                         valid_ranges=sug['valid_ranges'])
         print_stats('suggested configuration',
-                    chip_stats(records, sug['scales'], sug['valid_ranges'],
-                               **kw), sug['scales'], sug['valid_ranges'])
+                    chip_stats(records, seed=args.seed, **suggested),
+                    sug['scales'], sug['valid_ranges'])
+        configs.append(('suggested', suggested))
     if args.show_dir:
-        show(records, scales, ranges, args, args.show_dir)
+        show(records, configs, args, args.show_dir,
+             (args.img_dir, config_img_dir))
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except (FileNotFoundError, ValueError) as e:  # one line, as the tools
+        print(f'chip_stats.py: error: {e}', file=sys.stderr)
+        sys.exit(2)

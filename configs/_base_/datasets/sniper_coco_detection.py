@@ -5,6 +5,21 @@ _base_ = 'mmdet::_base_/datasets/coco_detection.py'
 
 custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 backend_args = None
+# The SNIPER block (spec 1 and 4): one source for the training chips
+# (SniperDataset's chip_cfg, SnipChipCrop's padding, NegChipMine's geometry)
+# and the SNIPER test (tools/test.py --mode sniper), resolved when the runner
+# is built; configs override its keys (`sniper = dict(chip_size=...)`).
+sniper = dict(
+    # scales, finest first: factor 3, factor 1.667, long side 512 px
+    scales=(3.0, 1.667, 512),
+    # per scale, sqrt(w*h) of the boxes it trains on, original px (-1: open)
+    valid_ranges=((-1, 80), (32, 150), (120, -1)),
+    chip_size=512,        # network input side (chips are zero-padded)
+    stride=(56, 59),      # candidate-chip grid stride, drawn per epoch
+    # SNIPER test: (short side, max long side), finest first, and the
+    # ranges of the detections kept per scale (lo**2 < area <= hi**2)
+    test_scales=((1400, 2000), (800, 1280), (480, 512)),
+    test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
 chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                   'scale_factor', 'flip', 'flip_direction', 'chip',
                   'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
@@ -26,11 +41,7 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='SniperDataset',
-        chip_cfg=dict(
-            scales=(3.0, 1.667, 512),
-            valid_ranges=((-1, 80), (32, 150), (120, -1)),
-            chip_size=512,
-            stride=(56, 59)),
+        chip_cfg=dict(from_block='sniper'),  # filled by SniperRunner
         use_neg_chips=False,
         proposal_file=None,
         # negative chips mined from the proposals (spec 2), with

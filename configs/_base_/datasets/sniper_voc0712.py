@@ -7,6 +7,17 @@ _base_ = 'mmdet::_base_/datasets/voc0712.py'
 
 custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 backend_args = None
+# The SNIPER block (see sniper_coco_detection.py): one source for the
+# training chips and the SNIPER test, resolved when the runner is built.
+sniper = dict(
+    # (short side, max long side); (-1, 512) = long side 512
+    scales=((1400, 2000), (800, 1280), (-1, 512)),
+    valid_ranges=((-1, 80), (32, 150), (120, -1)),  # original px, sqrt(w*h)
+    chip_size=512,
+    stride=(56, 59),
+    # SNIPER test (tools/test.py --mode sniper): spec 4's scales and ranges
+    test_scales=((1400, 2000), (800, 1280), (480, 512)),
+    test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
 dataset_type = 'VOCDataset'
 data_root = 'data/VOCdevkit/'
 chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
@@ -38,11 +49,7 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='SniperDataset',
-        chip_cfg=dict(
-            scales=((1400, 2000), (800, 1280), (-1, 512)),
-            valid_ranges=((-1, 80), (32, 150), (120, -1)),
-            chip_size=512,
-            stride=(56, 59)),
+        chip_cfg=dict(from_block='sniper'),  # filled by SniperRunner
         use_neg_chips=False,
         proposal_file=None,
         # negative chips mined from the proposals (spec 2), with

@@ -10,8 +10,8 @@ custom_imports = dict(
     imports=['mmsniper', 'mmsniper.testing.faults'],
     allow_failed_imports=False)
 max_epochs = 3
-train_dataloader = dict(
-    batch_size=2, dataset=dict(epoch_length=8, chip_cfg=dict(chip_size=128)))
+sniper = dict(chip_size=128)
+train_dataloader = dict(batch_size=2, dataset=dict(epoch_length=8))
 train_cfg = dict(max_epochs=max_epochs, val_interval=100)
 val_dataloader = None
 val_cfg = None
