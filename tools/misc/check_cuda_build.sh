@@ -6,7 +6,8 @@
 # builds mmsniper._ext with FORCE_CUDA=1 for TORCH_CUDA_ARCH_LIST (default
 # 9.0) in a temporary copy of the sources (the checkout's own build is not
 # touched) and imports it: `with_cuda()` must be True.
-# Environment: CUDA_VENV (default /tmp/mmsniper-cuda-venv), TORCH_CUDA_ARCH_LIST,
+# Environment: CUDA_VENV (default /tmp/mmsniper-cuda-venv), CUDA_HOME (default:
+# the toolkit of the nvcc on PATH), TORCH_CUDA_ARCH_LIST,
 # MAX_JOBS (default 2), PYTHON (default python3.11 or python3).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,6 +23,16 @@ if ! command -v nvcc >/dev/null; then
     exit 2
 fi
 nvcc --version | tail -n 2
+# torch guesses CUDA_HOME from `which nvcc`; a /usr/local/bin/nvcc link
+# gives /usr/local, where libcudart is not (ld: cannot find -lcudart)
+if [ -z "${CUDA_HOME:-}" ]; then
+    CUDA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
+    if [ ! -d "$CUDA_HOME/lib64" ] && [ -d /usr/local/cuda/lib64 ]; then
+        CUDA_HOME=/usr/local/cuda  # nvcc on PATH is a wrapper script
+    fi
+    export CUDA_HOME
+fi
+echo "CUDA_HOME=$CUDA_HOME"
 if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
 fi
