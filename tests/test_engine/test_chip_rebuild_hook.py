@@ -118,8 +118,10 @@ def test_short_training_rebuilds_chips(repo_root, toy_root, tmp_path):
     finite."""
     cfg = Config.fromfile(
         f'{repo_root}/configs/_base_/models/faster-rcnn_r18-w16_fpn.py')
-    cfg.model.train_cfg.rpn.assigner.type = 'SniperMaxIoUAssigner'
-    cfg.model.train_cfg.rcnn.assigner.type = 'SniperMaxIoUAssigner'
+    assigners = Config.fromfile(
+        f'{repo_root}/configs/_base_/models/sniper_assigners.py')
+    cfg.model.train_cfg.rpn.assigner = assigners.sniper_rpn_assigner
+    cfg.model.train_cfg.rcnn.assigner = assigners.sniper_rcnn_assigner
     cfg.model.train_cfg.rpn_proposal.nms_pre = 200
     cfg.model.train_cfg.rcnn.sampler.num = 32
     runner = Runner(
