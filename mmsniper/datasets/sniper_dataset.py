@@ -17,6 +17,7 @@ from mmdet.registry import DATASETS
 from ..utils.seeding import derive_seed, local_seed
 from .epoch_chips import build_neg_chip_mine, generate_epoch_chips
 from .preflight import check_dataset, resolve_policy
+from .preflight_wrappers import guard_parse, lazy_dataset_cfg, leaf_datasets
 from .proposals import load_proposals
 from .transforms.neg_chip_mine import NegChipMine
 
@@ -45,85 +46,6 @@ def _unwrap(dataset, idx: int) -> Tuple[object, int]:
                 f'{type(dataset).__name__}; wrap an mmdet dataset '
                 '(BaseDetDataset) or an mmengine ConcatDataset of them')
     return dataset, idx
-
-
-def _leaves(dataset) -> list:
-    """The leaf datasets (with a ``pipeline``) under dataset wrappers."""
-    if hasattr(dataset, 'pipeline'):
-        return [dataset]
-    if hasattr(dataset, 'datasets'):
-        return [leaf for d in dataset.datasets for leaf in _leaves(d)]
-    return _leaves(dataset.dataset) if hasattr(dataset, 'dataset') else []
-
-
-def _lazy_cfg(cfg: dict) -> dict:
-    """A copy of a dataset config with ``lazy_init=True`` on every level
-    (``dataset`` / ``datasets`` of wrappers), so that nothing loads its
-    annotations before the pre-flight check."""
-    out = dict(cfg, lazy_init=True)
-    if isinstance(out.get('dataset'), dict):
-        out['dataset'] = _lazy_cfg(out['dataset'])
-    if isinstance(out.get('datasets'), (list, tuple)):
-        out['datasets'] = [
-            _lazy_cfg(d) if isinstance(d, dict) else d
-            for d in out['datasets']
-        ]
-    return out
-
-
-def _guard_parse(leaf, report) -> bool:
-    """Let a COCO leaf load what mmdet would crash on, so that the
-    pre-flight verdicts can drop it: images without ``width``/``height``
-    get 1 x 1 (the image is dropped anyway), annotations without a usable
-    ``bbox``/``area`` are removed (``skip_anns``). Wraps the instance's
-    ``parse_data_info`` until :meth:`SniperDataset.full_init` removes it;
-    returns whether it did."""
-    skip = report.skip_anns
-    no_size = {i for i, r in report.bad_images.items() if 'missing_size' in r}
-    if not (skip or no_size) or getattr(leaf, '_fully_initialized', True) \
-            or not hasattr(leaf, 'parse_data_info'):
-        return False
-    parse = leaf.parse_data_info
-
-    def guarded(raw: dict):
-        img = raw['raw_img_info']
-        iid = img.get('img_id')
-        if iid in no_size:
-            img = dict(img, width=1, height=1)
-        anns = [a for k, a in enumerate(raw['raw_ann_info'])
-                if k not in skip.get(iid, ())]
-        return parse(dict(raw, raw_img_info=img, raw_ann_info=anns))
-
-    leaf.parse_data_info = guarded
-    return True
-
-
-def preflight_dataset_cfg(cfg: dict,
-                          options: Optional[dict] = None,
-                          progress: Optional[Callable] = None) -> list:
-    """Run the pre-flight check on the dataset(s) of a dataset config
-    without loading them (``tools/misc/check_dataset.py``).
-
-    Args:
-        cfg (dict): A dataset config; ``SniperDataset``, ``ConcatDataset``,
-            ``RepeatDataset``-style wrappers are unwrapped to their leaf
-            datasets, built with ``lazy_init=True``.
-        options (dict, optional): Pre-flight options; they win over the
-            ``preflight`` options of a ``SniperDataset`` config.
-        progress (callable, optional): See
-            :func:`~mmsniper.datasets.preflight.check_coco`.
-
-    Returns:
-        list[PreflightReport]: One report per leaf dataset.
-    """
-    opts = {}
-    if cfg.get('type') in ('SniperDataset', SniperDataset):
-        if isinstance(cfg.get('preflight'), dict):
-            opts.update(cfg['preflight'])
-        cfg = cfg['dataset']
-    opts.update(options or {})
-    dataset = DATASETS.build(_lazy_cfg(cfg))
-    return [check_dataset(leaf, opts, progress) for leaf in _leaves(dataset)]
 
 
 class _ImageAnns:
@@ -320,7 +242,7 @@ class SniperDataset:
         if self.preflight is not None:
             resolve_policy(self.preflight)  # unknown keys fail here
         if isinstance(dataset, dict):  # loaded after the pre-flight check
-            dataset = DATASETS.build(_lazy_cfg(dataset))
+            dataset = DATASETS.build(lazy_dataset_cfg(dataset))
         self.dataset = dataset
         self.chip_cfg = self._check_keys('chip_cfg', chip_cfg, CHIP_CFG_KEYS)
         self.neg_chip_mine = build_neg_chip_mine(neg_chip_mine,
@@ -395,12 +317,13 @@ class SniperDataset:
     def _run_preflight(self) -> list:
         """Check every leaf dataset (:func:`~.preflight.check_dataset`), log
         the reports, raise on ``error`` problems; returns the leaves whose
-        ``parse_data_info`` was guarded (see :func:`_guard_parse`)."""
+        ``parse_data_info`` was guarded (see
+        :func:`~.preflight_wrappers.guard_parse`)."""
         self._reports: Dict[int, object] = {}
         self.preflight_report = None
         if self.preflight is None:
             return []
-        leaves = _leaves(self.dataset)
+        leaves = leaf_datasets(self.dataset)
         reports = [check_dataset(leaf, self.preflight) for leaf in leaves]
         for rep in reports:
             rep.log()
@@ -409,7 +332,7 @@ class SniperDataset:
         self._reports = {id(leaf): r for leaf, r in zip(leaves, reports)}
         self.preflight_report = reports[0] if len(reports) == 1 else reports
         return [leaf for leaf, r in zip(leaves, reports)
-                if _guard_parse(leaf, r)]
+                if guard_parse(leaf, r)]
 
     def _plan_repairs(self, img_idx: int, info: dict) -> Tuple[dict, bool]:
         """Map the pre-flight verdicts (keyed by ``img_id``) onto image

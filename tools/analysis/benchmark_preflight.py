@@ -67,8 +67,9 @@ def main(argv=None) -> int:
 
     import mmsniper  # noqa: F401
     from mmsniper.datasets.preflight import check_dataset
-    from mmsniper.datasets.sniper_dataset import (SniperDataset, _lazy_cfg,
-                                                  _leaves)
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.datasets.preflight_wrappers import (lazy_dataset_cfg,
+                                                      leaf_datasets)
     from mmsniper.datasets.synthetic import generate_dataset
 
     root = args.data_root.rstrip('/') + '/'
@@ -82,7 +83,7 @@ def main(argv=None) -> int:
     inner = ds_cfg.dataset.to_dict()
 
     # -- the check alone, on a lazily built wrapped dataset
-    leaf = _leaves(DATASETS.build(_lazy_cfg(inner)))[0]
+    leaf = leaf_datasets(DATASETS.build(lazy_dataset_cfg(inner)))[0]
     check_s, report = _timed(lambda: check_dataset(leaf), args.repeats)
     # -- SniperDataset construction with / without it
     sniper_kw = {k: v for k, v in ds_cfg.to_dict().items()

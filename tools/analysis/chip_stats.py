@@ -142,7 +142,7 @@ def read_config(path, cfg_options=None):
     from mmengine.registry import init_default_scope
 
     from mmdet.registry import DATASETS
-    from mmsniper.datasets.sniper_dataset import _leaves
+    from mmsniper.datasets.preflight_wrappers import leaf_datasets
     from mmsniper.engine import resolve_sniper_block
     from mmsniper.engine.hooks import find_sniper_dataset
     cfg = Config.fromfile(path)
@@ -157,7 +157,7 @@ def read_config(path, cfg_options=None):
         raise ValueError(f'the training dataset of {path} is not a '
                          'SniperDataset (no chip_cfg to read)')
     chip_cfg = {k: v for k, v in sniper.chip_cfg.items() if k in CHIP_KEYS}
-    leaves = _leaves(sniper.dataset)
+    leaves = leaf_datasets(sniper.dataset)
     leaf = leaves[0] if leaves else None
     ann_file = getattr(leaf, 'ann_file', None) or None
     img_dir = (getattr(leaf, 'data_prefix', None) or {}).get('img')

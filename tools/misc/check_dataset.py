@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     from mmengine.utils import ProgressBar
 
     from mmsniper.datasets.preflight import REASONS, PreflightError
-    from mmsniper.datasets.sniper_dataset import preflight_dataset_cfg
+    from mmsniper.datasets.preflight_wrappers import preflight_dataset_cfg
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
