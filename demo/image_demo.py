@@ -2,42 +2,54 @@
 """Detect objects in an image or a folder of images and save drawings.
 
     python demo/image_demo.py IMAGE_OR_FOLDER CONFIG CHECKPOINT \
-        --mode autofocus --show-chips --show-heatmap --out-dir outputs/
+        [--tta] --show-chips --show-heatmap --out-dir outputs/
 
-``--mode`` picks single-scale, SNIPER multi-scale (``sniper``) or AutoFocus
-(``autofocus``, needs a detector with a FocusPixel head, e.g. a config
-from ``configs/autofocus/``). For each image it writes
-``OUT_DIR/<name>.jpg`` with the detections (score >= ``--score-thr``) and,
-on request, the FocusChips of each finer scale (``--show-chips``: yellow =
-second scale, cyan = third) and the coarsest FocusPixel map as a heat map
-(``--show-heatmap``), and prints one line per image. Grayscale, RGBA and
-16-bit images are converted to 8-bit BGR (see
-``mmsniper.apis.inference``); an unreadable file stops with an error naming
-it.
+The config chooses the test, as for ``tools/test.py``: a training config
+runs its detector at one scale, the same config with ``--tta`` its
+``tta_model`` (the SNIPER pyramid, or AutoFocus for the configs of
+``configs/autofocus/``; :func:`mmsniper.apis.tta_config`), and a test-time
+leaf config (``*_pyramid-test.py``, ``*_autofocus-test.py``) its wrapper
+without ``--tta``. CHECKPOINT is the training checkpoint in every case
+(AutoFocus needs one with FocusPixel head weights). The model is built by
+``mmdet.apis.init_detector``.
+
+For each image it writes ``OUT_DIR/<name>.jpg`` with the detections (score
+>= ``--score-thr``) and, on request, the FocusChips of each finer scale
+(``--show-chips``: yellow = second scale, cyan = third) and the coarsest
+FocusPixel map as a heat map (``--show-heatmap``), and prints one line per
+image: detections, milliseconds, megapixels processed and, for the
+multi-scale wrappers, their share of the full pyramid
+(``pixels_processed / full_pyramid_pixels``). Grayscale, RGBA and 16-bit
+images are converted to 8-bit BGR (see ``mmsniper.apis.inference``); an
+unreadable file, a bad config or ``--tta`` on a config that cannot take it
+stops with a one-line error (exit code 2).
 """
 import argparse
 import os
 import os.path as osp
 import sys
 import time
+from typing import List, Optional
 
 import mmcv
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
-def parse_args(argv=None):
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('inputs', help='an image file or a folder of images')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--mode',
-        choices=['single', 'sniper', 'autofocus'],
-        default=None,
-        help='inference mode (default: the config\'s test_mode, else '
-        'single)')
+        'config',
+        help='a training config (with --tta: its tta_model) or a '
+        '*_pyramid-test.py / *_autofocus-test.py config')
+    parser.add_argument('checkpoint', help='the training checkpoint')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help="use the config's tta_model and tta_pipeline (SNIPER pyramid "
+        'or AutoFocus), as tools/test.py --tta')
     parser.add_argument(
         '--out-dir', default='outputs', help='folder for the drawings')
     parser.add_argument('--device', default='cpu')
@@ -55,7 +67,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def list_images(inputs: str) -> list:
+def list_images(inputs: str) -> List[str]:
+    """The image files of ``inputs`` (a file, or a folder's images sorted
+    by name).
+
+    Raises:
+        FileNotFoundError: A missing file, or a folder without images.
+    """
     if osp.isdir(inputs):
         files = sorted(
             osp.join(inputs, f) for f in os.listdir(inputs)
@@ -69,16 +87,59 @@ def list_images(inputs: str) -> list:
     return [inputs]
 
 
-def main(argv=None) -> int:
+def load_config(args: argparse.Namespace) -> Config:
+    """The config to build: the file, ``--cfg-options``, the ``sniper``
+    block resolved, then ``--tta``.
+
+    Raises:
+        FileNotFoundError: No such config file.
+        ValueError: ``--tta`` impossible (no ``tta_model`` /
+            ``tta_pipeline``, or a leaf config), or a bad ``sniper`` block.
+        KeyError: An unknown key in the ``sniper`` block.
+    """
+    from mmsniper.apis import tta_config
+    from mmsniper.engine import resolve_sniper_block
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    resolve_sniper_block(cfg)
+    if args.tta:
+        cfg = tta_config(cfg)
+    return cfg
+
+
+def pixels_text(result) -> str:
+    """``'1.23 Mpix'`` processed, and ``' (40.0% of the full pyramid)'``
+    when the result has ``full_pyramid_pixels``."""
+    pix = result.get('pixels_processed', None)
+    if pix is None:  # a plain detector: its input
+        h, w = result.img_shape
+        pix = h * w
+    text = f'{pix / 1e6:.2f} Mpix'
+    full = result.get('full_pyramid_pixels', None)
+    if full:
+        text += f' ({100. * pix / full:.1f}% of the full pyramid)'
+    return text
+
+
+def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    from mmsniper.apis import (inference_image, init_sniper_detector,
-                               load_image)
+    from mmdet.apis import init_detector
+
+    from mmsniper.apis import inference_image, load_image
     from mmsniper.visualization import FocusVisualizer
 
     files = list_images(args.inputs)
-    model = init_sniper_detector(
-        args.config, args.checkpoint, mode=args.mode, device=args.device,
-        cfg_options=args.cfg_options)
+    cfg = load_config(args)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint file not found: '
+                                f'{args.checkpoint}')
+    try:
+        model = init_detector(cfg, args.checkpoint, device=args.device)
+    except RuntimeError as e:  # e.g. AutoFocus without FocusPixel weights
+        raise ValueError(f'{args.checkpoint}: {e}') from e
     visualizer = FocusVisualizer(name=f'mmsniper_demo_{id(model)}')
     visualizer.dataset_meta = model.dataset_meta
     os.makedirs(args.out_dir, exist_ok=True)
@@ -98,23 +159,19 @@ def main(argv=None) -> int:
             out_file=out_file,
             draw_focus_map=args.show_heatmap,
             draw_focus_chips=args.show_chips)
-        scores = result.pred_instances.scores
-        n = int((scores >= args.score_thr).sum())
-        pix = result.get('pixels_processed', None)
-        if pix is None:
-            h, w = result.img_shape
-            pix = h * w
+        n = int((result.pred_instances.scores >= args.score_thr).sum())
         chips = result.get('focus_chips', None)
         chip_txt = ('' if chips is None else ', chips per scale ' +
                     '/'.join(str(len(c)) for c in chips))
         print(f'{path}: {n} detections >= {args.score_thr}, {ms:.0f} ms, '
-              f'{pix / 1e6:.2f} Mpix{chip_txt} -> {out_file}')
+              f'{pixels_text(result)}{chip_txt} -> {out_file}')
     return 0
 
 
 if __name__ == '__main__':
     try:
         sys.exit(main())
-    except (FileNotFoundError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
+    except (FileNotFoundError, KeyError, ValueError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f'error: {msg}', file=sys.stderr)
         sys.exit(2)

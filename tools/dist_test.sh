@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Distributed testing: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [args]
+# args are tools/test.py's, e.g. --tta (the config's tta_model: SNIPER
+# pyramid or AutoFocus) or none with a *_pyramid-test.py /
+# *_autofocus-test.py config; CHECKPOINT is the training checkpoint.
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

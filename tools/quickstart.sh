@@ -6,9 +6,11 @@
 # 2. generates the synthetic `quickstart` split (reused when present);
 # 3. trains the CPU Faster R-CNN from scratch the SNIPER way (256 px chips at
 #    3 scales) with a FocusPixel head, jointly;
-# 4. tests it on the val split with AutoFocus (coarse to fine FocusChips)
-#    and writes COCO-format detections, a metrics summary and pictures with
-#    the detections and FocusChips drawn;
+# 4. tests it on the val split with AutoFocus (coarse to fine FocusChips:
+#    tools/test.py --tta, the config's tta_model is an AutoFocusDetector)
+#    and writes COCO-format detections, a metrics summary (mAP, pixels
+#    processed against the full pyramid) and pictures with the detections
+#    and FocusChips drawn;
 # 5. runs AutoFocus and the full 3-scale pyramid side by side on the val
 #    images and prints the comparison (mAP, ms and pixels per image).
 # Outputs go to work_dirs/quickstart/ (override with WORK_DIR=...).
@@ -31,9 +33,9 @@ start=$(date +%s)
 trained=$(date +%s)
 VAL=(test_dataloader.dataset.ann_file=annotations/instances_val.json
      test_dataloader.dataset.data_prefix.img=val/
-     test_evaluator.ann_file=data/synthetic/quickstart/annotations/instances_val.json)
+     test_evaluator.0.ann_file=data/synthetic/quickstart/annotations/instances_val.json)
 CKPT=$(cat "$WORK_DIR/last_checkpoint")
-"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" --mode autofocus \
+"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR" --tta \
   --cfg-options "${VAL[@]}" \
   --out "$WORK_DIR/val_detections.bbox.json" \
   --metrics-out "$WORK_DIR/val_metrics.json" \
@@ -45,7 +47,7 @@ tested=$(date +%s)
   --out "$WORK_DIR/autofocus_vs_pyramid.json" \
   --plot "$WORK_DIR/autofocus_vs_pyramid.png"
 done_t=$(date +%s)
-"$PY" tools/misc/summarize_run.py "$WORK_DIR" --mode autofocus \
+"$PY" tools/misc/summarize_run.py "$WORK_DIR" --tta \
   --train-seconds $((trained - start)) --test-seconds $((tested - trained)) \
   --compare-seconds $((done_t - tested)) \
   --comparison "$WORK_DIR/autofocus_vs_pyramid.json"

@@ -12,6 +12,9 @@ default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 runner_type = 'mmdet.SniperRunner'
 # (custom_imports of mmsniper comes with the dataset or CPU-runtime base:
 # mmengine refuses a key defined by two bases of one config)
-# mmdet's visualizer, plus SNIPER chips: one picture per chip (named after the
-# image, scale and chip corner) and ignored boxes drawn dashed
-visualizer = dict(type='SniperLocalVisualizer')
+# mmdet's visualizer (its vis_backends and name are kept), plus SNIPER chips:
+# one picture per training chip (named after the image, scale and chip
+# corner) with ignored boxes dashed, and for AutoFocus results (tools/test.py
+# --show-dir) the FocusChips of each finer scale, the FocusPixel heat map and
+# a legend under the detections; other results are drawn as mmdet draws them
+visualizer = dict(type='FocusVisualizer')

@@ -3,14 +3,19 @@
 # the same chips, and the three ways to test it.
 #   python tools/train.py \
 #       configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py
-#   python tools/test.py CONFIG CKPT --mode autofocus   # FocusChips
-#   python tools/test.py CONFIG CKPT --mode sniper      # full 3-scale pyramid
-#   python tools/test.py CONFIG CKPT                    # single scale
+#   python tools/test.py CONFIG CKPT --tta   # AutoFocus (FocusChips)
+#   python tools/test.py CONFIG CKPT         # single scale
+#   python tools/test.py CONFIG_pyramid-test.py CKPT   # full 3-scale pyramid
+# (the *_autofocus-test.py leaf config is AutoFocus for init_detector,
+# DetInferencer and mmdet's own tools/test.py without --tta).
 # The training scales, valid ranges, chip size, the pyramid's test ranges and
 # the test budgets (proposals and detections per megapixel of each input,
 # whole images and FocusChips alike) are the `sniper` block of the SNIPER
 # config; children override its keys (`sniper = dict(chip_size=...)`).
-_base_ = '../sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
+_base_ = [
+    '../sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py',
+    '../_base_/tta/autofocus.py'
+]
 
 model = dict(
     type='FocusFasterRCNN',
@@ -28,33 +33,18 @@ model = dict(
         dc_low=2.5,
         small_thresh=32,
         dc_high=45),
-    # per image or chip, before the cross-scale merge (spec 4: score > 1e-3)
+    # single-scale test; the test-time wrappers use the RPN settings (with
+    # the `sniper` block's budgets) and keep every RoI class score > 1e-3
     test_cfg=dict(
         rpn=dict(nms_pre=1000, max_per_img=300),
         rcnn=dict(score_thr=1e-3, max_per_img=100)))
 
-# Test pipeline of the multi-scale modes: the original image, unresized
-# (the wrappers resize and crop it per scale).
-multiscale_test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape'))
-]
-merge_nms = dict(type='soft_nms', method='gaussian', sigma=0.55,
-                 min_score=1e-3, iou_threshold=0.3)
-# --mode sniper (or --tta): the full pyramid at the `sniper` test scales
-# (the training scales, finest first) with its test_valid_ranges
-sniper_test_model = dict(
-    type='SniperMultiScaleTTA',
-    tta_cfg=dict(nms=merge_nms, max_per_img=200, chips_per_batch=1))
-tta_model = sniper_test_model
-tta_pipeline = multiscale_test_pipeline
-# --mode autofocus
-autofocus_test_model = dict(
+# --tta: AutoFocus (../_base_/tta/autofocus.py) with the synthetic scales
+tta_model = dict(
+    _delete_=True,
     type='AutoFocusDetector',
     autofocus_cfg=dict(
+        _base_.autofocus_tta_model.autofocus_cfg,
         # Coarse to fine. The coarse scale is long side 512, not 256: the
         # training scales are 4.4x apart from coarse to mid (COCO's are
         # ~2x), so at long side 256 nearly every object is "small"
@@ -74,7 +64,4 @@ autofocus_test_model = dict(
         # the operating points of docs/benchmarks.md
         focus=(dict(dilation=3, threshold=0.2, min_chip_cells=3),
                dict(dilation=3, threshold=0.2, min_chip_cells=8)),
-        border_margin=10.,  # original px (spec 5.4)
-        nms=merge_nms,
-        max_per_img=200,
-        chips_per_batch=1))
+        border_margin=10.))  # original px (spec 5.4)

@@ -9,7 +9,8 @@
 _base_ = [
     '../_base_/models/sniper_faster-rcnn_r50_fpn.py',
     '../_base_/datasets/sniper_coco_detection.py',
-    '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py'
+    '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py',
+    '../_base_/tta/sniper_pyramid.py'  # --tta: the full pyramid (spec 4)
 ]
 
 # tools/train_neg_props_and_sniper.sh: the RPN of step (a)
@@ -27,3 +28,9 @@ train_dataloader = dict(
         use_neg_chips=True,  # negative chips from RPN proposals (spec 2)
         proposal_file='data/coco/proposals/sniper_rpn_r101_fpn_'
         'train2017.pkl'))
+
+# pixels processed per image (and % of the full pyramid with --tta)
+test_evaluator = [
+    dict(_base_.test_evaluator),
+    dict(type='ProcessedPixelsMetric')
+]

@@ -5,7 +5,8 @@
 _base_ = [
     '../_base_/models/sniper_faster-rcnn_r50_fpn.py',
     '../_base_/datasets/sniper_voc0712.py',
-    '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py'
+    '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py',
+    '../_base_/tta/sniper_pyramid.py'  # --tta: the full pyramid (spec 4)
 ]
 
 # tools/train_neg_props_and_sniper.sh: the RPN of step (a)
@@ -24,3 +25,9 @@ train_dataloader = dict(
         use_neg_chips=True,
         proposal_file='data/VOCdevkit/proposals/sniper_rpn_r101_fpn_'
         'trainval0712.pkl'))
+
+# pixels processed per image (and % of the full pyramid with --tta)
+test_evaluator = [
+    dict(_base_.test_evaluator),
+    dict(type='ProcessedPixelsMetric')
+]

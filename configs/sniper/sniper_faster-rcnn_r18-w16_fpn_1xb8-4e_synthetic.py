@@ -12,13 +12,13 @@ _base_ = [
     '../_base_/models/faster-rcnn_r18-w16_fpn.py',
     '../_base_/models/sniper_assigners.py',
     '../_base_/datasets/synthetic_detection.py',
-    '../_base_/cpu_runtime.py'
+    '../_base_/cpu_runtime.py', '../_base_/tta/sniper_pyramid.py'
 ]
 
 # ---------------- frequently changed parameters ----------------
 # The SNIPER block: one source for the training chips (SniperDataset's
 # chip_cfg, SnipChipCrop's padding, NegChipMine's geometry) and the SNIPER
-# test (tools/test.py --mode sniper), resolved when the runner is built.
+# test (tools/test.py --tta), resolved when the runner is built.
 # The COCO recipe (scales 3 / 1.667 / long side 512, 512 chips) scaled down
 # for a CPU: synthetic images are 1000-1400 px with objects of 8-600 px, so
 # factor 1.5 zooms the small objects, 0.75 keeps the medium ones and long
@@ -92,11 +92,14 @@ train_dataloader = dict(
             backend_args=_base_.backend_args)))
 custom_hooks = [dict(type='ChipRebuildHook')]
 
-# tools/test.py CONFIG CKPT --mode sniper: the `sniper` test scales on the
-# full image, per-scale valid ranges, soft-NMS merge (the val during
-# training uses the single-scale pipeline of the base config)
-sniper_test_model = dict(
-    type='SniperMultiScaleTTA', tta_cfg=dict(max_per_img=100))
+# tools/test.py CONFIG CKPT --tta (or the *_pyramid-test.py leaf config):
+# the `sniper` test scales on the full image, per-scale valid ranges, one
+# soft-NMS merge (tta_model of ../_base_/tta/sniper_pyramid.py; the val
+# during training is the single-scale pipeline of the base config)
+test_evaluator = [
+    dict(_base_.test_evaluator),
+    dict(type='ProcessedPixelsMetric')  # pixels, % of the full pyramid
+]
 
 # 4 epochs (children change train_cfg.max_epochs: the cosine schedule ends
 # with training, mmengine's default `end`)

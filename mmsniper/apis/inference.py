@@ -1,13 +1,24 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""One image in, detections out: single-scale, SNIPER multi-scale and
-AutoFocus inference from Python.
+"""Images in, detections out, with mmdet's own API.
+
+A model for any test-time choice comes from mmdet's ``init_detector``: a
+training config gives the detector at one scale, a test-time leaf config
+(``*_pyramid-test.py``, ``*_autofocus-test.py``) or
+``tta_config(Config.fromfile(training_config))`` the SNIPER pyramid or
+AutoFocus. mmdet's ``inference_detector`` (or ``DetInferencer``) runs it;
+:func:`inference_image` is the same call after converting unusual inputs.
+The checkpoint is the training checkpoint in every case (the detector's
+``state_dict``; mmengine loads it into a wrapper's ``module``); AutoFocus
+needs one with FocusPixel head weights (``focus_head.*``, a
+``configs/autofocus/`` model) and raises ``RuntimeError`` otherwise.
 
 Example:
-    >>> from mmsniper.apis import init_sniper_detector, inference_autofocus
-    >>> model = init_sniper_detector(
+    >>> from mmdet.apis import init_detector
+    >>> from mmsniper.apis import inference_image, result_to_dict
+    >>> model = init_detector(
     ...     'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_'
-    ...     'synthetic.py', 'epoch_4.pth', mode='autofocus')
-    >>> result = inference_autofocus(model, 'image.jpg')  # DetDataSample
+    ...     'synthetic_autofocus-test.py', 'epoch_4.pth', device='cpu')
+    >>> result = inference_image(model, 'image.jpg')  # DetDataSample
     >>> result.pred_instances.bboxes  # (N, 4) original-image pixels
     >>> result.pixels_processed, result.focus_chips
     >>> det = result_to_dict(result)  # numpy arrays
@@ -30,24 +41,15 @@ Arrays are BGR (OpenCV order, as mmdet's ``inference_detector``) unless
 folder ``IsADirectoryError`` (also a ``FileNotFoundError``, for callers that
 catch that) and an undecodable file ``ValueError``, all naming the path.
 """
-import copy
 import os
 import os.path as osp
 from pathlib import Path
-from typing import Optional, Union
+from typing import List, Sequence, Union
 
 import cv2
 import numpy as np
 import torch
 import torch.nn as nn
-from mmcv.transforms import Compose
-from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
-from mmengine.model.utils import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-
-from .test_mode import apply_test_mode
 
 ImageType = Union[str, Path, np.ndarray]
 
@@ -136,142 +138,42 @@ def load_image(image: ImageType, channel_order: str = 'bgr') -> np.ndarray:
     return to_bgr8(img, 'bgr')
 
 
-def _dataset_meta(cfg: Config, checkpoint: Optional[dict]) -> dict:
-    meta = (checkpoint or {}).get('meta', {}).get('dataset_meta', None)
-    if meta:
-        return {k.lower(): v for k, v in meta.items()}
-    from mmdet.registry import DATASETS
-    ds = cfg.test_dataloader.dataset
-    while 'dataset' in ds and 'type' not in ds:
-        ds = ds['dataset']
-    try:
-        cls = DATASETS.get(ds['type'])
-        return copy.deepcopy(dict(cls.METAINFO))
-    except Exception:  # noqa: BLE001 - fall back to COCO names
-        from mmdet.evaluation import get_classes
-        return dict(classes=get_classes('coco'))
-
-
-def init_sniper_detector(config: Union[str, Path, Config],
-                         checkpoint: Optional[str] = None,
-                         mode: Optional[str] = None,
-                         device: str = 'cpu',
-                         cfg_options: Optional[dict] = None) -> nn.Module:
-    """Build a detector for inference in ``mode`` and load its weights.
-
-    Args:
-        config (str | Path | Config): A training config (e.g. from
-            ``configs/autofocus/``).
-        checkpoint (str, optional): Weights of the trained detector.
-            Defaults to None (random weights).
-        mode (str, optional): ``'single'``, ``'sniper'`` or
-            ``'autofocus'`` (see :func:`apply_test_mode`). Defaults to the
-            config's ``test_mode``, else ``'single'``.
-        device (str): Defaults to 'cpu'.
-        cfg_options (dict, optional): Config overrides.
-
-    Returns:
-        nn.Module: The model in eval mode, with ``cfg`` (the test-mode
-        config) and ``dataset_meta``.
-    """
-    if isinstance(config, (str, Path)):
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'config file not found: {config}')
-        cfg = Config.fromfile(config)
-    elif isinstance(config, Config):
-        cfg = copy.deepcopy(config)
-    else:
-        raise TypeError(f'config must be a path or a Config, got '
-                        f'{type(config)}')
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    backbone = cfg.model.get('backbone', None)
-    if backbone is not None and 'init_cfg' in backbone:
-        backbone.init_cfg = None  # no pretrained download at inference
-    apply_test_mode(cfg, mode)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    from mmdet.registry import MODELS
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    ckpt = None
-    if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint file not found: '
-                                    f'{checkpoint}')
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-    model.dataset_meta = _dataset_meta(cfg, ckpt)
-    model.cfg = cfg
-    model.to(device)
-    model.eval()
-    return model
-
-
-def _test_pipeline(cfg: Config) -> Compose:
-    ds = cfg.test_dataloader.dataset
-    while 'pipeline' not in ds and 'dataset' in ds:
-        ds = ds['dataset']
-    steps = []
-    for t in copy.deepcopy(ds['pipeline']):
-        if t['type'] in ('LoadImageFromFile', 'mmdet.LoadImageFromFile'):
-            t = dict(type='mmdet.LoadImageFromNDArray')
-        elif t['type'] in ('LoadAnnotations', 'mmdet.LoadAnnotations'):
-            continue
-        steps.append(t)
-    return Compose(steps)
-
-
 @torch.no_grad()
 def inference_image(model: nn.Module,
-                    image: ImageType,
+                    images: Union[ImageType, Sequence[ImageType]],
                     channel_order: str = 'bgr'):
-    """Detections of one image with any model from
-    :func:`init_sniper_detector` (single, sniper or autofocus mode).
+    """mmdet's ``inference_detector`` on images converted by
+    :func:`load_image` (files of any depth/channels, or arrays).
 
     Args:
-        model (nn.Module): From :func:`init_sniper_detector`.
-        image (str | Path | np.ndarray): A file or an array (converted by
-            :func:`to_bgr8`).
-        channel_order (str): Of an array input. Defaults to 'bgr'.
+        model (nn.Module): From ``mmdet.apis.init_detector`` (a detector,
+            or a test-time wrapper of a ``*-test.py`` config).
+        images (str | Path | np.ndarray | list): One image or a list.
+        channel_order (str): ``'bgr'`` or ``'rgb'``, of array inputs
+            (files are decoded as BGR). Defaults to 'bgr'.
 
     Returns:
-        DetDataSample: ``pred_instances`` in original-image pixels, plus
-        (multi-scale modes) ``pixels_processed`` and (AutoFocus)
-        ``focus_chips`` and ``pred_focus_map``.
+        DetDataSample | list[DetDataSample]: ``pred_instances`` in
+        original-image pixels, plus (test-time wrappers)
+        ``pixels_processed``, ``pixels_per_scale``, ``full_pyramid_pixels``
+        and (AutoFocus) ``focus_chips`` and ``pred_focus_map``.
+
+    Raises:
+        TypeError: ``model`` has no ``cfg`` (not from ``init_detector``).
+        FileNotFoundError: A missing image file (``ValueError`` for an
+            undecodable one).
     """
-    img = load_image(image, channel_order)
-    path = None if isinstance(image, np.ndarray) else os.fspath(image)
-    pipeline = _test_pipeline(model.cfg)
-    data = pipeline(dict(img=img, img_id=0, img_path=path))
-    data = pseudo_collate([data])
-    return model.test_step(data)[0]
-
-
-def inference_autofocus(model: nn.Module,
-                        image: ImageType,
-                        channel_order: str = 'bgr'):
-    """AutoFocus detections of one image (see :func:`inference_image`).
-
-    ``model`` must come from ``init_sniper_detector(..., mode='autofocus')``.
-    """
-    from ..models.test_time import AutoFocusDetector
-    if not isinstance(model, AutoFocusDetector):
-        raise TypeError('inference_autofocus needs an AutoFocusDetector; '
-                        "build it with init_sniper_detector(config, ckpt, "
-                        "mode='autofocus')")
-    return inference_image(model, image, channel_order)
-
-
-def inference_multiscale(model: nn.Module,
-                         image: ImageType,
-                         channel_order: str = 'bgr'):
-    """SNIPER multi-scale detections of one image (see
-    :func:`inference_image`); ``model`` from
-    ``init_sniper_detector(..., mode='sniper')``."""
-    from ..models.test_time import SniperMultiScaleTTA
-    if not isinstance(model, SniperMultiScaleTTA):
-        raise TypeError('inference_multiscale needs a SniperMultiScaleTTA; '
-                        "build it with init_sniper_detector(config, ckpt, "
-                        "mode='sniper')")
-    return inference_image(model, image, channel_order)
+    from mmdet.apis import inference_detector
+    if not hasattr(model, 'cfg'):
+        raise TypeError('inference_image needs a model from '
+                        'mmdet.apis.init_detector (it reads model.cfg)')
+    single = not isinstance(images, (list, tuple))
+    batch: List[np.ndarray] = [
+        load_image(img, channel_order)
+        for img in ([images] if single else images)
+    ]
+    results = inference_detector(model, batch)
+    return results[0] if single else results
 
 
 def result_to_dict(result) -> dict:

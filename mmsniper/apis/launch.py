@@ -5,6 +5,21 @@ everything here follows mmdet 3.3's own tools so an mmdet user finds the same
 flags: ``--work-dir``, ``--resume``, ``--amp``, ``--cfg-options``,
 ``--launcher``; for testing also ``--out`` (``.pkl`` like mmdet, or ``.json``
 for COCO-format detections of any dataset), ``--show-dir`` and ``--tta``.
+
+What the test runs is chosen by the config, as in mmdet:
+
+- a training config: its detector at one scale;
+- a training config with ``--tta``: its ``tta_model`` around the detector
+  and its ``tta_pipeline`` (:func:`~mmsniper.apis.tta.tta_config`), the
+  SNIPER pyramid (``configs/_base_/tta/sniper_pyramid.py``, every SNIPER
+  config) or AutoFocus (``configs/_base_/tta/autofocus.py``, the AutoFocus
+  configs);
+- a test-time leaf config (``*_pyramid-test.py``, ``*_autofocus-test.py``),
+  whose ``model`` is that wrapper, without ``--tta``.
+
+The checkpoint is always the training checkpoint (the inner detector's
+weights; mmengine loads them into a wrapper's ``module``). mmdet's own
+``tools/test.py`` behaves the same on these configs.
 """
 import argparse
 import json
@@ -13,12 +28,13 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from ..engine.sniper_block import resolve_sniper_block
 from ..utils.dist import init_launcher, teardown
 from ..utils.io import atomic_write, check_writable_dir
+from .tta import is_tta_model, tta_config
 
 
 class ToolError(Exception):
@@ -60,8 +76,14 @@ def train_parser() -> argparse.ArgumentParser:
 
 def test_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config',
+        help='a training config (with --tta: its tta_model) or a test-time '
+        'leaf config (*_pyramid-test.py, *_autofocus-test.py)')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint file (the training checkpoint, also for --tta and '
+        'the *_pyramid-test.py / *_autofocus-test.py configs)')
     parser.add_argument(
         '--out',
         help='dump predictions: a .pkl (mmdet raw results) or a .json '
@@ -78,13 +100,13 @@ def test_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--show-dir', help='save painted images to work_dir/<time>/SHOW_DIR')
     parser.add_argument('--wait-time', type=float, default=2)
-    parser.add_argument('--tta', action='store_true')
     parser.add_argument(
-        '--mode',
-        choices=['single', 'sniper', 'autofocus'],
-        help='inference mode: the detector on one scale (single), the full '
-        'SNIPER pyramid (sniper) or AutoFocus on FocusChips (autofocus); '
-        'defaults to the config\'s test_mode, else single')
+        '--tta',
+        action='store_true',
+        help="test with the config's tta_model and tta_pipeline: the SNIPER "
+        'pyramid (configs/_base_/tta/sniper_pyramid.py) or AutoFocus '
+        '(configs/_base_/tta/autofocus.py); not for a *-test.py config, '
+        'whose model already is the test-time wrapper')
     _common_args(parser)
     return parser
 
@@ -133,11 +155,25 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def train(argv: Optional[List[str]] = None) -> None:
-    """Entry point of ``tools/train.py``."""
+    """Entry point of ``tools/train.py``.
+
+    Args:
+        argv (list[str], optional): The command line without the program
+            name (see :func:`train_parser`). Defaults to ``sys.argv[1:]``.
+
+    Raises:
+        ToolError: A bad argument (missing file, bad ``sniper`` block, a
+            test-time leaf config).
+    """
     from mmdet.utils import setup_cache_size_limit_of_dynamo
     args = train_parser().parse_args(argv)
     setup_cache_size_limit_of_dynamo()
     cfg = load_config(args)
+    if is_tta_model(cfg.model):
+        raise ToolError(
+            f'{args.config}: its model is a test-time wrapper '
+            f'({cfg.model.type}, a *-test.py config for tools/test.py); '
+            'train with the training config it inherits')
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
@@ -170,12 +206,12 @@ def _enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
         hook['test_out_dir'] = args.show_dir
 
 
-def _enable_tta(cfg: Config) -> None:
-    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-        raise ToolError('--tta needs tta_model and tta_pipeline in the '
-                        'config (see configs/sniper/*multiscale-test*.py)')
-    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
-    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+def _enable_tta(cfg: Config) -> Config:
+    """:func:`tta_config` with its errors as :class:`ToolError`."""
+    try:
+        return tta_config(cfg)
+    except (KeyError, ValueError) as e:
+        raise ToolError(str(e.args[0] if e.args else e)) from e
 
 
 def _test_ann_file(cfg: Config) -> Optional[str]:
@@ -200,7 +236,21 @@ def _check_metrics_out(path: str) -> None:
 
 
 def test(argv: Optional[List[str]] = None) -> dict:
-    """Entry point of ``tools/test.py``; returns the metrics dict."""
+    """Entry point of ``tools/test.py``.
+
+    Args:
+        argv (list[str], optional): The command line without the program
+            name (see :func:`test_parser`). Defaults to ``sys.argv[1:]``.
+
+    Returns:
+        dict: The metrics (``coco/bbox_mAP``, ..., and with a test-time
+        wrapper ``pixels/*`` of ``ProcessedPixelsMetric``).
+
+    Raises:
+        ToolError: A bad argument: a missing file, ``--tta`` on a config
+            without ``tta_model`` / ``tta_pipeline`` or on a leaf config
+            whose model already is a wrapper, a bad ``--out``.
+    """
     from mmdet.evaluation import DumpDetResults
     from mmdet.utils import setup_cache_size_limit_of_dynamo
 
@@ -225,13 +275,7 @@ def test(argv: Optional[List[str]] = None) -> dict:
     if args.show or args.show_dir:
         _enable_visualization(cfg, args)
     if args.tta:
-        _enable_tta(cfg)
-    if args.mode or cfg.get('test_mode', None):
-        from .test_mode import apply_test_mode
-        try:
-            apply_test_mode(cfg, args.mode)
-        except ValueError as e:
-            raise ToolError(str(e)) from e
+        cfg = _enable_tta(cfg)
     runner = build_runner(cfg)
     if args.format_only:
         runner.test_evaluator.metrics.clear()

@@ -5,9 +5,13 @@
 already built detector: every image SAHI hands it (a slice, or the whole
 image for SAHI's "standard prediction") is resized so that its long side is
 ``input_size`` (as an mmdet test pipeline's ``Resize`` would) and run
-through the detector; boxes come back in the input's pixels. It counts the
+through the detector by a one-scale
+:class:`~mmsniper.models.SniperMultiScaleTTA` (``module`` the detector; no
+valid range, no NMS across inputs: SAHI merges), on the detector's device
+(:func:`predict_rgb`); boxes come back in the input's pixels. It counts the
 pixels it processed, for comparisons with AutoFocus. ``sahi`` is imported
-lazily (``pip install sahi==0.12.8``).
+lazily (``pip install sahi==0.12.8``); :func:`one_scale_wrapper` and
+:func:`predict_rgb` work without it.
 
 Example:
     >>> from sahi.predict import get_sliced_prediction
@@ -15,10 +19,11 @@ Example:
     >>> res = get_sliced_prediction(img_bgr[..., ::-1], sahi_model,
     ...                             slice_height=512, slice_width=512)
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 try:
     from sahi.models.base import DetectionModel
@@ -26,6 +31,70 @@ try:
 except ImportError:  # pragma: no cover
     DetectionModel = object
     ObjectPrediction = None
+
+
+def one_scale_wrapper(detector: nn.Module,
+                      input_size: int,
+                      max_per_img: int = 100,
+                      rpn_budget: Optional[dict] = None,
+                      det_budget: Optional[dict] = None) -> nn.Module:
+    """A :class:`~mmsniper.models.SniperMultiScaleTTA` that runs
+    ``detector`` on the whole input resized to long side ``input_size``.
+
+    Args:
+        detector (nn.Module): The built detector (weights loaded).
+        input_size (int): Long side of the detector's input (px).
+        max_per_img (int): Detections kept per input. Defaults to 100.
+        rpn_budget (dict, optional): Proposals per megapixel
+            (``tta_cfg.rpn_budget``). Defaults to None.
+        det_budget (dict, optional): Detections per megapixel
+            (``tta_cfg.det_budget``). Defaults to None.
+
+    Returns:
+        nn.Module: The wrapper, in eval mode; its ``module`` is
+        ``detector``.
+    """
+    from ..models.test_time import SniperMultiScaleTTA
+    return SniperMultiScaleTTA(
+        module=detector,
+        tta_cfg=dict(
+            scales=[int(input_size)], valid_ranges=None, nms=None,
+            max_per_img=int(max_per_img), rpn_budget=rpn_budget,
+            det_budget=det_budget)).eval()
+
+
+@torch.no_grad()
+def predict_rgb(wrapper: nn.Module, image: np.ndarray
+                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Detections of one RGB image with a test-time wrapper.
+
+    Args:
+        wrapper (nn.Module): A ``SniperMultiScaleTTA`` /
+            ``AutoFocusDetector`` (the image goes to its ``module``'s
+            device, in the BGR order mmdet detectors are trained on).
+        image (np.ndarray): ``(H, W, 3)`` uint8 RGB, as SAHI passes it.
+
+    Returns:
+        tuple: Boxes ``(N, 4)`` xyxy in ``image`` px, scores ``(N,)``,
+        labels ``(N,)`` (numpy) and the pixels processed.
+
+    Raises:
+        ValueError: When ``image`` is not ``(H, W, 3)``.
+    """
+    from mmdet.structures import DetDataSample
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError('predict_rgb expects an (H, W, 3) RGB image, got '
+                         f'shape {tuple(image.shape)}')
+    bgr = np.ascontiguousarray(image[..., ::-1])
+    h, w = bgr.shape[:2]
+    device = next(wrapper.module.parameters()).device
+    sample = DetDataSample(metainfo=dict(ori_shape=(h, w), img_shape=(h, w)))
+    res = wrapper.predict_images(
+        [torch.from_numpy(bgr).permute(2, 0, 1).to(device)], [sample])[0]
+    inst = res.pred_instances
+    return (inst.bboxes.cpu().numpy().reshape(-1, 4),
+            inst.scores.cpu().numpy(), inst.labels.cpu().numpy(),
+            int(res.pixels_processed))
 
 
 class SahiDetectorModel(DetectionModel):
@@ -55,21 +124,16 @@ class SahiDetectorModel(DetectionModel):
         if ObjectPrediction is None:
             raise ImportError('SahiDetectorModel needs sahi: '
                               'pip install sahi==0.12.8')
-        from ..models.test_time import SniperMultiScaleTTA
         self.classes = list(classes)
-        self.runner = SniperMultiScaleTTA(
-            detector=detector,
-            tta_cfg=dict(
-                scales=[int(input_size)], valid_ranges=None, nms=None,
-                max_per_img=max_per_img, rpn_budget=rpn_budget,
-                det_budget=det_budget))
+        self.runner = one_scale_wrapper(detector, input_size, max_per_img,
+                                        rpn_budget, det_budget)
         self.pixels = 0
         super().__init__(
             model=detector,
             confidence_threshold=confidence_threshold,
             category_mapping={str(i): c for i, c in enumerate(self.classes)},
             load_at_init=True,
-            device='cpu')
+            device=str(next(detector.parameters()).device))
 
     def load_model(self) -> None:  # pragma: no cover - model given
         raise RuntimeError('SahiDetectorModel takes a built detector')
@@ -77,23 +141,12 @@ class SahiDetectorModel(DetectionModel):
     def set_model(self, model, **kwargs) -> None:
         self.model = model
 
-    @torch.no_grad()
     def perform_inference(self, image: np.ndarray) -> None:
         """``image``: (H, W, 3) RGB, as SAHI passes it."""
-        from mmdet.structures import DetDataSample
-        bgr = np.ascontiguousarray(image[..., ::-1])
-        h, w = bgr.shape[:2]
-        sample = DetDataSample(metainfo=dict(ori_shape=(h, w),
-                                             img_shape=(h, w)))
-        res = self.runner.predict([torch.from_numpy(bgr).permute(2, 0, 1)],
-                                  [sample])[0]
-        self.pixels += res.pixels_processed
-        inst = res.pred_instances
+        bboxes, scores, labels, pixels = predict_rgb(self.runner, image)
+        self.pixels += pixels
         self._original_predictions = [
-            dict(
-                bboxes=inst.bboxes.cpu().numpy(),
-                scores=inst.scores.cpu().numpy(),
-                labels=inst.labels.cpu().numpy())
+            dict(bboxes=bboxes, scores=scores, labels=labels)
         ]
 
     def _create_object_prediction_list_from_original_predictions(

@@ -5,7 +5,6 @@ command-line front end."""
 import copy
 from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
-import cv2
 import mmcv
 import numpy as np
 import torch
@@ -17,6 +16,7 @@ from mmengine.utils import ProgressBar
 from mmdet.registry import DATASETS
 from mmdet.structures import DetDataSample
 
+from ..chips.crop_resize import crop_resize_np
 from ..chips.scales import DEFAULT_SCALES, scale_factor, scaled_size
 
 
@@ -63,7 +63,10 @@ def image_proposals(model,
         model: An mmdet ``RPN`` (or any detector whose ``test_step`` returns
             ``pred_instances`` with ``bboxes`` and ``scores``), in eval
             mode; its ``test_cfg`` does the per-scale NMS and top-N.
-        img (np.ndarray): ``[H, W, 3]`` BGR image.
+        img (np.ndarray): ``[H, W, 3]`` BGR image; resized per scale by
+            :func:`~mmsniper.chips.crop_resize.crop_resize_np` (the
+            training chips' rule) to ``scaled_size``, boxes mapped back by
+            the factor.
         scales (Sequence): Scale specs (see :mod:`mmsniper.chips.scales`).
         num_per_scale (int): Top-N kept per scale (by score).
         nms_iou (float, optional): IoU of a final NMS over the union of the
@@ -79,7 +82,9 @@ def image_proposals(model,
     for spec in scales:
         f = scale_factor(spec, (h, w))
         sh, sw = scaled_size((h, w), f)
-        resized = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_LINEAR)
+        # the whole image resized by f with the rule of the training chips
+        # and of the test-time wrappers (input px = original px * f)
+        resized = crop_resize_np(img, f, (0., 0.), (sh, sw))
         inputs = torch.from_numpy(np.ascontiguousarray(
             resized.transpose(2, 0, 1)))
         sample = DetDataSample(
@@ -87,7 +92,7 @@ def image_proposals(model,
                 img_id=img_id,
                 ori_shape=(h, w),
                 img_shape=(sh, sw),
-                scale_factor=(sw / w, sh / h)))
+                scale_factor=(f, f)))
         out = model.test_step(dict(inputs=[inputs], data_samples=[sample]))
         pred = out[0].pred_instances
         boxes = pred.bboxes.float().cpu()

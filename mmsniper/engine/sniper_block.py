@@ -19,8 +19,11 @@ takes its geometry) and the ``tta_cfg`` / ``autofocus_cfg`` of every
 ``SniperMultiScaleTTA`` / ``AutoFocusDetector``. It runs when
 :class:`~mmsniper.engine.SniperRunner` is built (the configs set
 ``runner_type``, so mmdet's own ``tools/train.py`` / ``tools/test.py``
-resolve too), in ``apply_test_mode`` / ``init_sniper_detector`` and in the
-tools that read a config; see ``docs/sniper_training.md``.
+resolve too) and in the tools that read a config; see
+``docs/sniper_training.md``. Test-time leaf configs (``*_autofocus-test.py``)
+copy the block's values into their wrapper for ``mmdet.apis.init_detector``
+(which builds the model without a runner) and mark them ``from_block``: a
+runner overwrites them with the block's values.
 """
 import copy
 from typing import Dict, Iterator, List, Tuple, Union
@@ -162,8 +165,9 @@ def read_sniper_block(cfg: _Cfg) -> dict:
 
 
 def _resolve_one(path: str, target: dict, key: str, value, key_path: str,
-                 fill: bool) -> None:
-    """Write (``fill``) or check ``value`` at ``key_path`` of ``target``."""
+                 fill: bool, force: bool = False) -> None:
+    """Write (``fill``) or check ``value`` at ``key_path`` of ``target``;
+    ``force`` overwrites (values copied from the block, ``from_block``)."""
     *parents, leaf = key_path.split('.')
     node = target
     for p in parents:
@@ -172,7 +176,7 @@ def _resolve_one(path: str, target: dict, key: str, value, key_path: str,
                 return
             node[p] = {}
         node = node[p]
-    if leaf not in node or node[leaf] is None:
+    if leaf not in node or node[leaf] is None or (fill and force):
         if fill:
             node[leaf] = copy.deepcopy(value)
         return
@@ -183,6 +187,27 @@ def _resolve_one(path: str, target: dict, key: str, value, key_path: str,
             f'have one source, the {BLOCK} block; set {BLOCK}.{key} (in '
             f'the config or --cfg-options {BLOCK}.{key}=...) and leave '
             f'{key_path} out of {_type_name(target)}')
+
+
+#: Settings dicts of the test-time wrappers that may carry ``from_block``.
+_WRAPPER_CFG = dict(SniperMultiScaleTTA='tta_cfg',
+                    AutoFocusDetector='autofocus_cfg')
+
+
+def _pop_marker(path: str, target: dict, kinds: List[str],
+                block: dict) -> bool:
+    """Remove a test-time wrapper's ``from_block`` marker; True when it was
+    there (its block values are then overwritten, the block wins)."""
+    for kind, key in _WRAPPER_CFG.items():
+        sub = target.get(key, None)
+        if kind in kinds and isinstance(sub, dict) and 'from_block' in sub:
+            if sub['from_block'] != BLOCK or not block:
+                raise ValueError(
+                    f"{path}.{key}.from_block = {sub['from_block']!r}: the "
+                    f'config has no {BLOCK!r} block to fill it from')
+            sub.pop('from_block')
+            return True
+    return False
 
 
 def resolve_sniper_block(cfg: _Cfg) -> _Cfg:
@@ -245,6 +270,7 @@ def resolve_sniper_block(cfg: _Cfg) -> _Cfg:
                         f"{chip_cfg['from_block']!r}: the config has no "
                         f'{BLOCK!r} block to fill it from')
                 chip_cfg.pop('from_block')
+            force = _pop_marker(path, target, kinds, block)
             if 'SniperDataset' in kinds:
                 _check_keys(f'{path}.chip_cfg', target.get('chip_cfg', None)
                             or {}, CHIP_CFG_KEYS)
@@ -256,5 +282,5 @@ def resolve_sniper_block(cfg: _Cfg) -> _Cfg:
                     for kind, key_path in targets:
                         if kind in kinds:
                             _resolve_one(path, target, bkey, block[bkey],
-                                         key_path, fill)
+                                         key_path, fill, force)
     return cfg

@@ -1,12 +1,15 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """The SNIPER chips of an image drawn with OpenCV, with a legend (the
-pictures of ``tools/analysis/chip_stats.py --show-dir``)."""
-from typing import List, Optional, Sequence, Tuple
+pictures of ``tools/analysis/chip_stats.py --show-dir``); the legend box
+also serves :class:`~mmsniper.visualization.FocusVisualizer`."""
+from typing import List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
 Color = Tuple[int, int, int]
+#: A legend swatch: one colour or a ramp of colours.
+Swatch = Union[Color, Sequence[Color]]
 
 #: BGR colour of the chips of scale 0, 1, ... (finest first).
 SCALE_COLORS: Tuple[Color, ...] = ((255, 128, 0), (0, 200, 255),
@@ -23,31 +26,52 @@ def scale_color(scale_idx: int) -> Color:
     return SCALE_COLORS[scale_idx % len(SCALE_COLORS)]
 
 
-def _font(img: np.ndarray) -> Tuple[float, int]:
-    """Font scale and line height for an image of this size."""
-    scale = float(np.clip(min(img.shape[:2]) / 900., 0.4, 1.2))
-    return scale, int(round(26 * scale))
+def _font(img: np.ndarray,
+          scale: Optional[float] = None) -> Tuple[float, int]:
+    """Font scale (given, or from the image's size) and line height."""
+    if scale is None:
+        scale = float(np.clip(min(img.shape[:2]) / 900., 0.4, 1.2))
+    return float(scale), int(round(26 * scale))
+
+
+def _is_ramp(color) -> bool:
+    """Whether a legend colour is a ramp (a sequence of colours)."""
+    return color is not None and np.asarray(color).ndim == 2
 
 
 def draw_legend(img: np.ndarray,
-                rows: Sequence[Tuple[str, Optional[Color]]],
-                origin: Tuple[int, int] = (6, 6)) -> np.ndarray:
+                rows: Sequence[Tuple[str, Optional[Swatch]]],
+                origin: Tuple[int, int] = (6, 6),
+                font_scale: Optional[float] = None) -> np.ndarray:
     """Draw a legend box in place: one row per ``(text, colour)``, with a
     colour swatch (no swatch for ``None``, e.g. a title row).
 
+    The box darkens the image under it and the text is white. A colour is
+    in the image's channel order (BGR for OpenCV images, RGB for mmengine's
+    visualizers); a sequence of colours (``(N, 3)``) is drawn as a ramp,
+    first colour on the left, three swatches wide (e.g. a heat-map scale).
+
     Args:
-        img (np.ndarray): BGR image, drawn in place.
-        rows (Sequence[tuple[str, tuple | None]]): Text and BGR colour.
+        img (np.ndarray): Image ``(H, W, 3)`` uint8, drawn in place.
+        rows (Sequence[tuple[str, tuple | Sequence[tuple] | None]]): Text
+            and colour (or ramp, or None) of each row.
         origin (tuple[int, int]): Top-left corner ``(x, y)``.
+        font_scale (float, optional): OpenCV font scale (line height
+            ``26 * font_scale`` px). Defaults to one from the image size,
+            ``clip(min(H, W) / 900, 0.4, 1.2)``.
 
     Returns:
         np.ndarray: ``img``.
     """
-    fs, line = _font(img)
+    fs, line = _font(img, font_scale)
     sw = line // 2 + 4
+
+    def swatch_w(color) -> int:
+        return 0 if color is None else (3 * sw if _is_ramp(color) else sw)
+
     width = max(
         cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)[0][0] +
-        (sw + 6 if c is not None else 0) for t, c in rows) + 12
+        (swatch_w(c) + 6 if c is not None else 0) for t, c in rows) + 12
     x0, y0 = origin
     x1 = min(img.shape[1] - 1, x0 + width)
     y1 = min(img.shape[0] - 1, y0 + line * len(rows) + 8)
@@ -56,8 +80,22 @@ def draw_legend(img: np.ndarray,
     for k, (text, color) in enumerate(rows):
         y = y0 + 6 + line * k
         x = x0 + 6
-        if color is not None:
-            cv2.rectangle(img, (x, y + 3), (x + sw, y + line - 5), color, -1)
+        if _is_ramp(color):
+            ramp = np.asarray(color, np.float64).reshape(-1, 3)
+            n = swatch_w(color)
+            # colour of column j: linear in the ramp's entries
+            pos = np.linspace(0, len(ramp) - 1, n)
+            cols = np.stack([np.interp(pos, np.arange(len(ramp)), ramp[:, c])
+                             for c in range(3)], axis=1)
+            ya, yb = y + 3, y + line - 4
+            xb = min(x + n, img.shape[1])
+            if yb > ya and xb > x:
+                img[ya:yb, x:xb] = np.round(cols[:xb - x]).astype(
+                    img.dtype)[None]
+            x += n + 6
+        elif color is not None:
+            cv2.rectangle(img, (x, y + 3), (x + sw, y + line - 5),
+                          tuple(int(v) for v in color), -1)
             x += sw + 6
         cv2.putText(img, text, (x, y + line - 6), cv2.FONT_HERSHEY_SIMPLEX,
                     fs, (255, 255, 255), 1, cv2.LINE_AA)

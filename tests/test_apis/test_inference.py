@@ -1,5 +1,6 @@
-"""Python inference API, image conversion rules, bad inputs, test modes and
-the demo."""
+"""mmsniper.apis.inference: the image conversion rules, bad inputs, and
+inference_image (load_image + mmdet's inference_detector) on a model of
+mmdet's init_detector."""
 import os.path as osp
 
 import cv2
@@ -9,16 +10,12 @@ import torch
 from mmengine.config import Config
 
 import mmsniper  # noqa: F401
-from mmsniper.apis import (apply_test_mode, inference_autofocus,
-                           inference_image, inference_multiscale,
-                           init_sniper_detector, load_image, result_to_dict,
+from mmsniper.apis import (inference_image, load_image, result_to_dict,
                            to_bgr8)
 
 
-pytestmark = pytest.mark.usefixtures('single_thread')
-
-
 CONFIG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+LEAF = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py'  # noqa: E501
 
 
 def _img(h=150, w=190, seed=0):
@@ -73,13 +70,13 @@ def test_missing_and_corrupted_files(tmp_path):
 
 
 def test_test_set_bad_files_named(tmp_path, repo_root):
-    """The multi-scale test pipeline (mmcv's LoadImageFromFile) names the
-    file it cannot read."""
+    """The test-time pipeline (``tta_pipeline``, mmcv's LoadImageFromFile)
+    names the file it cannot read."""
     from mmcv.transforms import Compose
     from mmengine.registry import init_default_scope
     init_default_scope('mmdet')
     cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    load = Compose(cfg.multiscale_test_pipeline[:1])
+    load = Compose(cfg.tta_pipeline[:1])
     with pytest.raises(FileNotFoundError, match='missing.jpg'):
         load(dict(img_path=str(tmp_path / 'missing.jpg')))
     bad = tmp_path / 'corrupt.jpg'
@@ -88,115 +85,50 @@ def test_test_set_bad_files_named(tmp_path, repo_root):
         load(dict(img_path=str(bad)))
 
 
-#: small scales and few proposals keep the random-weight runs fast
-#: (the budgets and the pyramid's scales are keys of the `sniper` block)
-FAST = dict(
-    model=dict(test_cfg=dict(rpn=dict(max_per_img=30))),
-    autofocus_test_model=dict(autofocus_cfg=dict(scales=(64, 0.5, 1.0))),
-    sniper=dict(test_scales=(1.0, 0.5, 64),
-                test_rpn_budget=dict(min=10, max=30),
-                test_det_budget=dict(min=10, max=30)))
-
-
 @pytest.fixture(scope='module')
-def autofocus_model(repo_root):
-    torch.manual_seed(0)
-    return init_sniper_detector(
-        osp.join(repo_root, CONFIG), None, mode='autofocus', cfg_options=FAST)
+def autofocus_model(repo_root, af_ckpt):
+    from mmdet.apis import init_detector
+    return init_detector(osp.join(repo_root, LEAF), af_ckpt[0], device='cpu')
 
 
 @pytest.mark.parametrize('kind', ['gray', 'rgba', 'u16'])
-def test_inference_autofocus_inputs(autofocus_model, kind):
+def test_inference_image_converts_inputs(autofocus_model, kind):
+    from mmdet.apis import inference_detector
     base = _img(90, 120)
-    img = dict(bgr=base, gray=base[..., 1],
+    img = dict(gray=base[..., 1],
                rgba=np.dstack([base, base[..., :1]]),
-               u16=base.astype(np.uint16) * 256)[kind]
-    res = inference_autofocus(autofocus_model, img)
+               u16=base.astype(np.uint16) * 256 + 7)[kind]
+    res = inference_image(autofocus_model, img)
+    # the same detections as mmdet's call on the converted BGR array
+    ref = inference_detector(autofocus_model, to_bgr8(img))
+    torch.testing.assert_close(res.pred_instances.bboxes,
+                               ref.pred_instances.bboxes)
     out = result_to_dict(res)
     assert out['bboxes'].shape[1] == 4 and out['bboxes'].dtype == np.float32
     assert len(out['bboxes']) == len(out['scores']) == len(out['labels'])
-    assert out['pixels_processed'] > 0 and len(out['focus_chips']) == 3
-    assert out['focus_map'].ndim == 2
-    if len(out['bboxes']):
-        assert out['bboxes'][:, 2].max() <= 120 + 1e-3
+    assert len(out['bboxes']) > 0
+    assert out['bboxes'][:, 2].max() <= 120 + 1e-3
+    assert out['pixels_processed'] == sum(out['pixels_per_scale']) > 0
+    assert out['pixels_processed'] <= 1.02 * out['full_pyramid_pixels']
+    assert len(out['focus_chips']) == 3 and out['focus_map'].ndim == 2
 
 
-def test_inference_from_path_and_modes(tmp_path, repo_root, autofocus_model):
+def test_inference_image_paths_and_lists(tmp_path, autofocus_model):
     path = str(tmp_path / 'img.png')
     cv2.imwrite(path, _img(90, 120))
-    a = inference_autofocus(autofocus_model, path)
-    b = inference_autofocus(autofocus_model, cv2.imread(path))
-    assert torch.equal(a.pred_instances.bboxes, b.pred_instances.bboxes)
-    with pytest.raises(TypeError, match='SniperMultiScaleTTA'):
-        inference_multiscale(autofocus_model, path)
-    sniper = init_sniper_detector(osp.join(repo_root, CONFIG), None,
-                                  mode='sniper', cfg_options=FAST)
-    r = inference_multiscale(sniper, path)
-    assert r.pixels_processed == r.full_pyramid_pixels
-    single = init_sniper_detector(osp.join(repo_root, CONFIG), None,
-                                  mode='single', cfg_options=FAST)
-    r = inference_image(single, path)
-    assert 'pred_focus_map' in r and 'bboxes' in r.pred_instances
+    a = inference_image(autofocus_model, path)
+    b = inference_image(autofocus_model, cv2.imread(path))
+    torch.testing.assert_close(a.pred_instances.bboxes,
+                               b.pred_instances.bboxes)
+    rgb = cv2.imread(path)[..., ::-1].copy()
+    both = inference_image(autofocus_model, [path, rgb],
+                           channel_order='rgb')
+    # channel_order applies to arrays; files are read as BGR
+    assert isinstance(both, list) and len(both) == 2
+    for r in both:
+        torch.testing.assert_close(r.pred_instances.bboxes,
+                                   a.pred_instances.bboxes)
     with pytest.raises(FileNotFoundError, match='nope.png'):
-        inference_image(single, str(tmp_path / 'nope.png'))
-
-
-def test_apply_test_mode(repo_root):
-    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    apply_test_mode(cfg, 'autofocus')
-    assert cfg.model.type == 'AutoFocusDetector'
-    assert cfg.model.detector.type == 'FocusFasterRCNN'
-    assert [t['type'] for t in cfg.test_dataloader.dataset.pipeline] == [
-        'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs']
-    assert [m['type'] for m in cfg.test_evaluator] == [
-        'CocoMetric', 'ProcessedPixelsMetric']
-    with pytest.raises(ValueError, match='already'):
-        apply_test_mode(cfg, 'sniper')
-    # a plain config: defaults to the spec's wrapper, pipeline derived
-    cfg = Config.fromfile(
-        osp.join(repo_root,
-                 'configs/synthetic/faster-rcnn_r18-w16_fpn_quickstart_'
-                 'synthetic.py'))
-    with pytest.raises(ValueError, match='focus_head'):
-        apply_test_mode(cfg, 'autofocus')
-    apply_test_mode(cfg, 'sniper')
-    assert cfg.model.type == 'SniperMultiScaleTTA'
-    assert 'Resize' not in [
-        t['type'] for t in cfg.test_dataloader.dataset.pipeline]
-    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    cfg.test_mode = 'sniper'
-    apply_test_mode(cfg)
-    assert cfg.model.type == 'SniperMultiScaleTTA'
-    with pytest.raises(ValueError, match='test mode'):
-        apply_test_mode(Config(dict(model=dict())), 'bogus')
-
-
-def test_demo_smoke(tmp_path, repo_root):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'image_demo', osp.join(repo_root, 'demo', 'image_demo.py'))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    from mmdet.registry import MODELS
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet')
-    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    model = MODELS.build(cfg.model)
-    ckpt = str(tmp_path / 'model.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
-    folder = tmp_path / 'imgs'
-    folder.mkdir()
-    cv2.imwrite(str(folder / 'a.png'), _img(90, 120)[..., 0])  # grayscale
-    out_dir = str(tmp_path / 'out')
-    assert demo.main([str(folder), osp.join(repo_root, CONFIG), ckpt,
-                      '--mode', 'autofocus', '--show-chips',
-                      '--show-heatmap', '--out-dir', out_dir,
-                      '--cfg-options',
-                      'autofocus_test_model.autofocus_cfg.scales=[64,0.5,1]',
-                      'sniper.test_rpn_budget.max=30',
-                      'model.test_cfg.rpn.max_per_img=30']) == 0
-    drawn = cv2.imread(osp.join(out_dir, 'a.jpg'))
-    assert drawn.shape == (90, 120, 3)
-    with pytest.raises(FileNotFoundError, match='missing.png'):
-        demo.main([str(folder / 'missing.png'), osp.join(repo_root, CONFIG),
-                   ckpt])
+        inference_image(autofocus_model, str(tmp_path / 'nope.png'))
+    with pytest.raises(TypeError, match='init_detector'):
+        inference_image(torch.nn.Linear(1, 1), path)

@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 from mmdet.registry import MODELS
 from mmdet.registry import RUNNERS as MMDET_RUNNERS
 
-from mmsniper.apis import ToolError, apply_test_mode
+from mmsniper.apis import ToolError, tta_config
 from mmsniper.apis import train as run_train
 from mmsniper.engine import BLOCK_KEYS, SniperRunner, resolve_sniper_block
 
@@ -24,6 +24,10 @@ SNIPER_CFG = osp.abspath(
 AF_CFG = osp.abspath(
     osp.join(ROOT, 'configs', 'autofocus',
              'autofocus_faster-rcnn_r18-w16_fpn_quickstart_synthetic.py'))
+AF_PYRAMID_LEAF = osp.abspath(
+    osp.join(ROOT, 'configs', 'autofocus',
+             'autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_'
+             'pyramid-test.py'))
 SCALES = (1.0, 0.5, 192)
 RANGES = ((-1, 80), (48, 200), (150, -1))
 CHIP = 192
@@ -43,6 +47,11 @@ def _load(path: str, root: str, work_dir: str, **options) -> Config:
         {'train_dataloader.dataset.dataset.data_root': f'{root}/',
          'work_dir': work_dir, **options})
     return cfg
+
+
+def _budget(budget) -> dict:
+    """A wrapper's Budget as the block's dict."""
+    return dict(per_mpix=budget.per_mpix, min=budget.min, max=budget.max)
 
 
 def _crop(dataset):
@@ -100,14 +109,14 @@ def test_three_line_child_changes_training_and_testing(
     # mmdet's RUNNERS builds the runner
     cfg = _load(path, tiny_synthetic_root, str(tmp_path / 'tta'),
                 experiment_name='ablation_tta')
-    cfg.model = ConfigDict(**cfg.sniper_test_model, module=cfg.model)
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
     model = MMDET_RUNNERS.build(cfg).model
     assert tuple(model.scales) == SCALES  # the training scales
     assert [tuple(r) for r in model.valid_ranges] == [
         tuple(r) for r in cfg.sniper.test_valid_ranges]
-    assert model.rpn_budget == dict(cfg.sniper.test_rpn_budget)
-    # tools/test.py --mode sniper, init_sniper_detector
-    cfg = apply_test_mode(Config.fromfile(path), 'sniper')
+    assert _budget(model.rpn_budget) == dict(cfg.sniper.test_rpn_budget)
+    # our tools/test.py --tta, the demo --tta (mmsniper.apis.tta_config)
+    cfg = tta_config(Config.fromfile(path))
     assert tuple(cfg.model.tta_cfg.scales) == SCALES
     assert tuple(MODELS.build(cfg.model).scales) == SCALES
 
@@ -117,20 +126,30 @@ def test_autofocus_child_changes_dataset_and_both_wrappers(
     path = _child(
         tmp_path, AF_CFG,
         f'sniper = dict(scales={SCALES}, valid_ranges={RANGES},',
-        f'              chip_size={CHIP}, test_rpn_budget=dict(max=50))')
+        f'              chip_size={CHIP}, test_rpn_budget=dict(max=500))')
     cfg = _load(path, tiny_synthetic_root, str(tmp_path / 'train'),
                 experiment_name='ablation_autofocus')
     _check_training(MMDET_RUNNERS.build(cfg).train_dataloader.dataset,
                     SCALES, RANGES, CHIP)
-    budget = dict(per_mpix=510, min=100, max=50)
-    sniper = MODELS.build(apply_test_mode(Config.fromfile(path),
-                                          'sniper').model)
-    assert tuple(sniper.scales) == SCALES and sniper.rpn_budget == budget
-    autofocus = MODELS.build(
-        apply_test_mode(Config.fromfile(path), 'autofocus').model)
-    assert autofocus.rpn_budget == budget
-    # the AutoFocus scales are the wrapper's own (coarse to fine)
+    budget = dict(per_mpix=510, min=100, max=500)
+    # --tta: AutoFocus, its scales its own (coarse to fine)
+    autofocus = MODELS.build(tta_config(Config.fromfile(path)).model)
+    assert type(autofocus).__name__ == 'AutoFocusDetector'
+    assert _budget(autofocus.rpn_budget) == budget
     assert tuple(autofocus.scales) == (512, 0.75, 1.5)
+    # a child of the pyramid leaf config: the values its wrapper copied
+    # from the parent's block (from_block) give way to the child's block
+    leaf = _child(
+        tmp_path, AF_PYRAMID_LEAF,
+        f'sniper = dict(scales={SCALES}, valid_ranges={RANGES},',
+        f'              chip_size={CHIP}, test_rpn_budget=dict(max=500))',
+        name='pyramid_ablation.py')
+    raw = Config.fromfile(leaf)
+    assert tuple(raw.model.tta_cfg.scales) != SCALES  # parse-time copy
+    sniper = MODELS.build(resolve_sniper_block(raw).model)
+    assert type(sniper).__name__ == 'SniperMultiScaleTTA'
+    assert tuple(sniper.scales) == SCALES
+    assert _budget(sniper.rpn_budget) == budget
 
 
 def test_cfg_options_change_training_and_testing(tiny_synthetic_root,
@@ -142,13 +161,13 @@ def test_cfg_options_change_training_and_testing(tiny_synthetic_root,
                    'sniper.valid_ranges': [list(r) for r in RANGES]})
     runner = MMENGINE_RUNNERS.build(cfg)
     _check_training(runner.train_dataloader.dataset, SCALES, RANGES, CHIP)
-    assert runner.cfg.sniper_test_model.tta_cfg.scales == list(SCALES)
+    assert runner.cfg.tta_model.tta_cfg.scales == list(SCALES)
     # SNIPER tests at other scales than it trains at only when told so
     cfg = Config.fromfile(SNIPER_CFG)
     cfg.merge_from_dict({'sniper.test_scales': [1.0, 0.5],
                          'sniper.test_valid_ranges': [[-1, 100], [50, -1]]})
     resolve_sniper_block(cfg)
-    tta = cfg.sniper_test_model.tta_cfg
+    tta = cfg.tta_model.tta_cfg
     assert tta.scales == [1.0, 0.5]
     assert tta.valid_ranges == [[-1, 100], [50, -1]]
     assert cfg.train_dataloader.dataset.chip_cfg.scales == (1.5, 0.75, 256)

@@ -1,6 +1,8 @@
-"""The AutoFocus configs: every one parses and builds its detector and both
-test-time wrappers; the benchmark model's stages chain their checkpoints;
-the quickstart config shortens the synthetic recipe only in its schedule."""
+"""The AutoFocus configs: every training config parses, has AutoFocus as
+its tta_model and builds it; the *-test.py leaf configs are that wrapper
+(or the full pyramid) around the same detector; the benchmark model's
+stages chain their checkpoints; the quickstart config shortens the
+synthetic recipe only in its schedule."""
 import glob
 import os.path as osp
 
@@ -10,11 +12,16 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmsniper  # noqa: F401
+from mmsniper.apis import is_tta_model, tta_config
 from mmsniper.engine import resolve_sniper_block
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'autofocus',
-                                     'autofocus_*.py')))
+ALL = sorted(glob.glob(osp.join(ROOT, 'configs', 'autofocus',
+                                 'autofocus_*.py')))
+#: training configs; the *-test.py leaf configs (model = a test-time
+#: wrapper) are checked by test_leaf_config
+CONFIGS = [p for p in ALL if not p.endswith('-test.py')]
+LEAVES = [p for p in ALL if p.endswith('-test.py')]
 
 
 def _cfg(name: str) -> Config:
@@ -33,21 +40,55 @@ def test_autofocus_config(path):
             if t.type == 'PackDetInputs'][0]
     assert 'chip_focus_bboxes' in pack.meta_keys
     assert cfg.model.focus_head.get('use_ignored_instances', True)
-    af = cfg.autofocus_test_model.autofocus_cfg
+    # --tta: AutoFocus (configs/_base_/tta/autofocus.py) on the original
+    # image, with the `sniper` block's budgets
+    assert cfg.tta_model.type == 'AutoFocusDetector'
+    af = cfg.tta_model.autofocus_cfg
     # coarse to fine: one focus transition between consecutive scales
     assert len(af.scales) == len(af.valid_ranges) == len(af.focus) + 1
-    tta = cfg.sniper_test_model.tta_cfg
-    assert cfg.sniper_test_model.type == 'SniperMultiScaleTTA'
-    assert tta.scales == cfg.sniper.get('test_scales', cfg.sniper.scales)
-    assert tta.valid_ranges == cfg.sniper.test_valid_ranges
-    assert cfg.tta_model == cfg.sniper_test_model  # --tta: the same pyramid
+    for key in ('rpn_budget', 'det_budget'):
+        assert af.get(key) == cfg.sniper.get(f'test_{key}')
+    assert [t['type'] for t in cfg.tta_pipeline] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs']
+    assert [m['type'] for m in cfg.test_evaluator][-1] == \
+        'ProcessedPixelsMetric'
     if '_synthetic' not in osp.basename(path):
         return  # the COCO R-101 model is built by the SNIPER config tests
     init_default_scope('mmdet')
-    detector = MODELS.build(cfg.model)
-    for key in ('autofocus_test_model', 'sniper_test_model'):
-        wrapper = MODELS.build(dict(**cfg[key], detector=detector))
-        assert wrapper.detector is detector
+    wrapper = MODELS.build(tta_config(cfg).model)
+    assert type(wrapper).__name__ == 'AutoFocusDetector'
+    assert type(wrapper.module).__name__ == 'FocusFasterRCNN'
+    assert wrapper.rpn_budget.max == cfg.sniper.test_rpn_budget.max
+
+
+@pytest.mark.parametrize('path', LEAVES, ids=osp.basename)
+def test_leaf_config(path):
+    """A *-test.py config: its model is the wrapper around the training
+    config's detector, its test pipeline the tta_pipeline, and its block
+    values are marked to be overwritten by a runner."""
+    raw = Config.fromfile(path)
+    kind = 'autofocus_cfg' if path.endswith('_autofocus-test.py') \
+        else 'tta_cfg'
+    assert raw.model[kind].from_block == 'sniper'
+    cfg = resolve_sniper_block(Config.fromfile(path))
+    train = Config.fromfile(path.replace(
+        '_autofocus-test.py', '.py').replace('_pyramid-test.py', '.py'))
+    assert is_tta_model(cfg.model) and cfg.model.backbone == {}
+    assert cfg.model.module == train.model
+    assert cfg.test_dataloader.dataset.pipeline == train.tta_pipeline
+    inner = cfg.model[kind]
+    assert inner.rpn_budget == train.sniper.test_rpn_budget
+    if kind == 'tta_cfg':  # the full pyramid at the block's test scales
+        assert cfg.model.type == 'SniperMultiScaleTTA'
+        assert inner.scales == train.sniper.scales
+        assert inner.valid_ranges == train.sniper.test_valid_ranges
+        assert 'focus' not in inner
+    else:
+        assert cfg.model.type == 'AutoFocusDetector'
+    with pytest.raises(ValueError, match='already is a test-time wrapper'):
+        tta_config(cfg)
+    init_default_scope('mmdet')
+    assert type(MODELS.build(cfg.model)).__name__ == cfg.model.type
 
 
 def test_benchmark_stages_chain():
@@ -75,6 +116,6 @@ def test_quickstart_config_differs_only_in_schedule():
     full = _cfg('autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
     quick = _cfg('autofocus_faster-rcnn_r18-w16_fpn_quickstart_synthetic.py')
     assert quick.train_cfg.max_epochs < full.train_cfg.max_epochs
-    for key in ('model', 'train_dataloader', 'autofocus_test_model',
-                'sniper_test_model', 'test_dataloader'):
+    for key in ('model', 'train_dataloader', 'tta_model', 'tta_pipeline',
+                'test_dataloader', 'sniper'):
         assert quick[key] == full[key], key

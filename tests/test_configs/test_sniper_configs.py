@@ -1,5 +1,6 @@
 """The SNIPER configs: inheritance, the `sniper` block reaching the dataset
-(resolved as SniperRunner does), the twin RPN configs and the 7-epoch
+and the --tta pyramid (resolved as SniperRunner does), the
+*_pyramid-test.py leaf configs, the twin RPN configs and the 7-epoch
 schedule with its decay at epoch 5.33."""
 import glob
 import os.path as osp
@@ -11,10 +12,14 @@ from mmengine.optim.scheduler import ConstantLR, LinearLR
 
 from mmsniper.engine import resolve_sniper_block
 
-CONFIGS = sorted(
+ALL = sorted(
     glob.glob(
         osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sniper',
                  'sniper_*.py')))
+#: training configs; the *_pyramid-test.py leaf configs (model = the
+#: pyramid wrapper) are checked by test_pyramid_leaf_config
+CONFIGS = [p for p in ALL if not p.endswith('-test.py')]
+LEAVES = [p for p in ALL if p.endswith('-test.py')]
 
 
 def _check_assigner(a, ignore_thr):
@@ -62,11 +67,33 @@ def test_sniper_config(path, repo_root):
     assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
     _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
     _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
+    # --tta: the full pyramid at the block's test scales and ranges
+    tta = cfg.tta_model
+    assert tta.type == 'SniperMultiScaleTTA'
+    assert tta.tta_cfg.scales == cfg.sniper.get('test_scales',
+                                                cfg.sniper.scales)
+    assert tta.tta_cfg.get('valid_ranges') == cfg.sniper.get(
+        'test_valid_ranges')
+    assert [t['type'] for t in cfg.tta_pipeline] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs']
+    assert cfg.test_evaluator[-1]['type'] == 'ProcessedPixelsMetric'
     assert cfg.model.backbone.norm_cfg.requires_grad
     assert not cfg.model.backbone.get('norm_eval', False)
     if name.endswith('_coco.py') or name.endswith('_voc0712.py'):
         assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
         assert cfg.train_cfg.max_epochs == 7
+
+
+@pytest.mark.parametrize('path', LEAVES, ids=osp.basename)
+def test_pyramid_leaf_config(path):
+    """The leaf config is --tta of its training config as a config."""
+    from mmsniper.apis import is_tta_model, tta_config
+    leaf = resolve_sniper_block(Config.fromfile(path))
+    train = Config.fromfile(path.replace('_pyramid-test.py', '.py'))
+    assert is_tta_model(leaf.model)
+    assert leaf.model.to_dict() == tta_config(train).model.to_dict()
+    assert leaf.test_dataloader.dataset.pipeline == train.tta_pipeline
+    assert leaf.model.tta_cfg.scales == train.sniper.scales
 
 
 def test_coco_r101_recipe():

@@ -8,11 +8,14 @@ import os.path as osp
 import pytest
 
 CFG = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+SNIPER_CFG = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+LEAF_CFG = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'  # noqa: E501
 FAST = [
     'model.test_cfg.rpn.max_per_img=30',
-    'autofocus_test_model.autofocus_cfg.scales=[64,0.25,0.5]',
+    'tta_model.autofocus_cfg.scales=[64,0.25,0.5]',
     'sniper.test_scales=[0.5,0.25,64]',
-    'sniper.test_rpn_budget.max=30',  # both wrappers
+    'sniper.test_rpn_budget.min=30',  # both wrappers (min <= max)
+    'sniper.test_rpn_budget.max=30',
 ]
 
 
@@ -31,16 +34,21 @@ def test_benchmark_inference_smoke(repo_root, tiny_synthetic_root,
     results = bench.main([
         osp.join(repo_root, CFG), random_ckpt, '--data-root',
         tiny_synthetic_root, '--split', 'val', '--num-images', '1',
-        '--methods', 'single', 'pyramid', 'autofocus', '--single-scale',
+        '--methods', 'single', 'pyramid', 'autofocus', 'oracle',
+        '--single-scale',
         '0.25', '--af-points', 'config', '0.9,0.9,2,2', '--threads', '1',
         '--out', out, '--plot', png, '--cfg-options'
     ] + FAST)
     names = [r['name'] for r in results]
     assert [r['group'] for r in results] == [
-        'single', 'pyramid', 'autofocus', 'autofocus']
+        'single', 'pyramid', 'autofocus', 'autofocus', 'oracle', 'oracle']
     # the config's own operating point, then the one given
     assert 't=0.2 k=3 d=3, t=0.2 k=8 d=3' in names[2]
     assert 't=0.9 k=2 d=3, t=0.9 k=2 d=3' in names[3]
+    # the oracle at the same chip sizes (thresholds do not apply)
+    assert names[4].startswith('oracle FocusPixels (coarse ')
+    assert names[4].endswith('; k=3 d=3, k=8 d=3)')
+    assert names[5].endswith('; k=2 d=3, k=2 d=3)')
     for r in results:
         assert r['ms_per_img'] > 0 and r['mpix_per_img'] > 0
         assert 0 <= r['mAP'] <= 100
@@ -67,3 +75,85 @@ def test_benchmark_inference_bad_point(repo_root, tiny_synthetic_root,
             '--methods', 'autofocus', '--af-points', '0.1,0.2,0.3', '--out',
             str(tmp_path / 'r.json')
         ])
+
+
+def _cfg(repo_root, path, options=None):
+    from mmengine.config import Config
+
+    from mmsniper.engine import resolve_sniper_block
+    cfg = Config.fromfile(osp.join(repo_root, path))
+    if options:
+        cfg.merge_from_dict(options)
+    return resolve_sniper_block(cfg)
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def test_pyramid_wrapper_cfg(repo_root):
+    """The AutoFocus config's tta_model is AutoFocus: the pyramid is the
+    base's tta_model at the `sniper` block's test scales and ranges, the
+    same wrapper as the SNIPER config's own tta_model."""
+    bench = _load(repo_root)
+    opts = {'sniper.test_scales': [0.5, 0.25, 64]}
+    af = bench.pyramid_wrapper_cfg(_cfg(repo_root, CFG, opts))
+    sn = bench.pyramid_wrapper_cfg(_cfg(repo_root, SNIPER_CFG, opts))
+    assert af.type == sn.type == 'SniperMultiScaleTTA'
+    assert _plain(af.tta_cfg.scales) == [0.5, 0.25, 64]
+    assert _plain(af.tta_cfg.valid_ranges) == [[-1, 72], [40, 192],
+                                               [75, -1]]
+    assert _plain(af.tta_cfg.rpn_budget) == dict(per_mpix=510, min=100,
+                                                 max=3000)
+    assert 'from_block' not in af.tta_cfg and 'module' not in af
+    assert _plain(af) == _plain(sn)
+    # the AutoFocus wrapper is the config's tta_model (budgets from the
+    # block); the SNIPER config has none
+    wrapper = bench.autofocus_wrapper_cfg(_cfg(repo_root, CFG))
+    assert wrapper.type == 'AutoFocusDetector'
+    assert _plain(wrapper.autofocus_cfg.scales) == [512, 0.75, 1.5]
+    assert _plain(wrapper.autofocus_cfg.det_budget) == dict(
+        per_mpix=170, min=100, max=1000)
+    with pytest.raises(ValueError, match='autofocus_tta_model'):
+        bench.autofocus_wrapper_cfg(_cfg(repo_root, SNIPER_CFG))
+
+
+def test_af_point(repo_root):
+    """--af-points values land in autofocus_cfg.focus / scales[0] (the
+    AutoFocusDetector key names); the config's dict is not changed."""
+    bench = _load(repo_root)
+    wrapper = bench.autofocus_wrapper_cfg(_cfg(repo_root, CFG))
+    wcfg, desc = bench.af_point(wrapper, '0.5,0.6,4,5,1,2,384')
+    assert _plain(wcfg.autofocus_cfg.focus) == [
+        dict(dilation=1, threshold=0.5, min_chip_cells=4),
+        dict(dilation=2, threshold=0.6, min_chip_cells=5)]
+    assert _plain(wcfg.autofocus_cfg.scales) == [384, 0.75, 1.5]
+    assert desc == 'coarse 384; t=0.5 k=4 d=1, t=0.6 k=5 d=2'
+    assert wrapper.autofocus_cfg.focus[0]['threshold'] == 0.2
+    assert wrapper.autofocus_cfg.scales[0] == 512
+    _, desc = bench.af_point(wrapper, 'config')
+    assert desc == 'coarse 512; t=0.2 k=3 d=3, t=0.2 k=8 d=3'
+
+
+def test_benchmark_inference_rejects_leaf_config(repo_root, random_ckpt,
+                                                 tmp_path):
+    """A *_pyramid-test.py config's model already is the wrapper."""
+    bench = _load(repo_root)
+    with pytest.raises(ValueError, match='training config'):
+        bench.main([osp.join(repo_root, LEAF_CFG), random_ckpt, '--out',
+                    str(tmp_path / 'r.json')])
+
+
+def test_check_focus_weights(repo_root):
+    """AutoFocus refuses a checkpoint without FocusPixel head weights."""
+    bench = _load(repo_root)
+    bench.check_focus_weights(
+        dict(state_dict={'focus_head.conv.weight': 0}), 'a.pth')
+    bench.check_focus_weights({'module.focus_head.w': 0}, 'a.pth')
+    with pytest.raises(RuntimeError, match='b.pth has no FocusPixel head'):
+        bench.check_focus_weights(
+            dict(state_dict={'backbone.conv1.weight': 0}), 'b.pth')

@@ -35,3 +35,19 @@ def test_legend_and_side_by_side():
     both = side_by_side([img, np.zeros((40, 30, 3), np.uint8)], gap=4)
     assert both.shape == (50, 114, 3)
     assert (both[:, 80:84] == 255).all()
+
+
+def test_legend_ramp_swatch():
+    img = np.full((300, 400, 3), 90, np.uint8)
+    ramp = [(0, 0, 255), (255, 0, 0)]  # blue to red (RGB)
+    draw_legend(img, [('scale', (0, 255, 0)), ('heat 0 -> 1', ramp)])
+    # row 1 (y from 6 + 6 + line): the ramp goes from its first to its
+    # last colour, left to right, over three swatch widths (sw = line // 2
+    # + 4 = 9 px for the 10 px lines of a 300 px image)
+    y = 6 + 6 + 10 + 4
+    row = img[y, 12:12 + 27].astype(int)
+    assert tuple(row[0]) == (0, 0, 255)
+    assert tuple(row[-1]) == (255, 0, 0)
+    assert (np.diff(row[:, 0]) >= 0).all() and (np.diff(row[:, 2]) <= 0).all()
+    assert img[y, 12 + 27:12 + 33].max() <= 90 * 0.35 + 1  # gap to the text
+    assert (img[6 + 6 + 5, 12:20] == (0, 255, 0)).all()  # the plain swatch

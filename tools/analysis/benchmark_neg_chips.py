@@ -13,7 +13,9 @@ SNIPER synthetic config:
 2. SNIPER **without** negative chips: ``tools/train.py CONFIG`` with the
    same seed and schedule;
 3. both evaluated on the val split with the SNIPER pyramid
-   (``tools/test.py --mode sniper``, COCO mAP), and their false positives
+   (``tools/test.py CONFIG CKPT --tta``: the config's ``tta_model``, the
+   pyramid of ``configs/_base_/tta/sniper_pyramid.py``; COCO mAP and
+   processed pixels), and their false positives
    counted (``tools/analysis/false_positives.py``: score >= 0.3 / 0.5,
    IoU < 0.5 with every object; share inside a >= 4x larger object).
 
@@ -81,7 +83,7 @@ def main(argv=None) -> dict:
         'test_dataloader.dataset.ann_file=annotations/instances_val.json',
         'test_dataloader.dataset.data_prefix.img=val/',
         f'test_dataloader.dataset.data_root={root}/',
-        f'test_evaluator.ann_file={root}/annotations/instances_val.json'
+        f'test_evaluator.0.ann_file={root}/annotations/instances_val.json'
     ]
     env = dict(os.environ, PYTHON=py, OMP_NUM_THREADS='1')
     arms = {}
@@ -101,7 +103,7 @@ def main(argv=None) -> dict:
         dets = osp.join(work, 'val_detections')
         metrics = osp.join(work, 'val_metrics.json')
         _run([py, 'tools/test.py', args.config, ckpt, '--work-dir', work,
-              '--mode', 'sniper', '--out', dets + '.bbox.json',
+              '--tta', '--out', dets + '.bbox.json',
               '--metrics-out', metrics, '--cfg-options', *val], env=env)
         fp = osp.join(work, 'false_positives.json')
         _run([py, 'tools/analysis/false_positives.py',

@@ -11,7 +11,8 @@ config's ``sniper`` block is written into the dataset
 for training), so the chips drawn are the ones training uses. mmdet's own
 script refuses a SNIPER config with a message pointing here (the dataset's
 ``chip_cfg=dict(from_block='sniper')`` is left unresolved there). With the
-SNIPER runtime's ``SniperLocalVisualizer`` every chip gets its own picture
+SNIPER runtime's visualizer (``FocusVisualizer``, a
+``SniperLocalVisualizer``) every chip gets its own picture
 (``IMAGE_s<scale>_x<x>_y<y>.jpg``) with its ignored boxes dashed; the loop
 ends after ``len(dataset)`` samples.
 """

@@ -7,7 +7,7 @@ custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 backend_args = None
 # The SNIPER block (spec 1 and 4): one source for the training chips
 # (SniperDataset's chip_cfg, SnipChipCrop's padding, NegChipMine's geometry)
-# and the SNIPER test (tools/test.py --mode sniper), resolved when the runner
+# and the SNIPER test (tools/test.py --tta), resolved when the runner
 # is built; configs override its keys (`sniper = dict(chip_size=...)`).
 sniper = dict(
     # scales, finest first: factor 3, factor 1.667, long side 512 px

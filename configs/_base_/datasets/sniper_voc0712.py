@@ -15,7 +15,7 @@ sniper = dict(
     valid_ranges=((-1, 80), (32, 150), (120, -1)),  # original px, sqrt(w*h)
     chip_size=512,
     stride=(56, 59),
-    # SNIPER test (tools/test.py --mode sniper): spec 4's scales and ranges
+    # SNIPER test (tools/test.py --tta): spec 4's scales and ranges
     test_scales=((1400, 2000), (800, 1280), (480, 512)),
     test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
 dataset_type = 'VOCDataset'

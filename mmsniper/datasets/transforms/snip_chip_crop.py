@@ -9,6 +9,8 @@ from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import autocast_box_type
 from mmdet.structures.mask import BitmapMasks
 
+from ...chips.crop_resize import crop_resize_np
+
 _INTERP = {
     'nearest': cv2.INTER_NEAREST,
     'bilinear': cv2.INTER_LINEAR,
@@ -30,7 +32,9 @@ class SnipChipCrop(BaseTransform):
     ``chip*`` below). The output image is the region ``chip`` (original
     pixels) of the input resized by ``chip_factor``, i.e. the window
     ``chip_scaled`` of the whole image resized by the factor, computed
-    without resizing the whole image (one affine warp of the window). It is
+    without resizing the whole image (one affine warp of the window,
+    :func:`~mmsniper.chips.crop_resize.crop_resize_np`: the rule the
+    test-time wrappers cut their chips and tiles with). It is
     zero-padded at the bottom/right to ``chip_size x chip_size``;
     ``img_shape`` is the unpadded content, as for mmdet's ``Pad``.
 
@@ -200,31 +204,6 @@ class SnipChipCrop(BaseTransform):
         return chip, f, (ox, oy), (ch, cw)
 
     @staticmethod
-    def _warp(img: np.ndarray, f: float, origin: Tuple[float, float],
-              shape: Tuple[int, int], interp: int) -> np.ndarray:
-        """Pixels ``[oy, oy + h) x [ox, ox + w)`` of ``img`` resized by
-        ``f`` (half-pixel centres, as ``cv2.resize``)."""
-        ox, oy = origin
-        h, w = shape
-        if f == 1.0 and float(ox).is_integer() and float(oy).is_integer():
-            x0, y0 = int(ox), int(oy)
-            out = img[y0:y0 + h, x0:x0 + w]
-            if out.shape[:2] == (h, w):
-                return np.ascontiguousarray(out)
-        # destination pixel (u, v) samples source ((ox + u + .5) / f - .5)
-        m = np.array([[1 / f, 0, (ox + 0.5) / f - 0.5],
-                      [0, 1 / f, (oy + 0.5) / f - 0.5]],
-                     dtype=np.float64)
-        out = cv2.warpAffine(
-            img,
-            m, (w, h),
-            flags=interp | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE)
-        if img.ndim == 3 and out.ndim == 2:
-            out = out[..., None]
-        return out
-
-    @staticmethod
     def _pad(img: np.ndarray, size: Optional[int], val) -> np.ndarray:
         if size is None:
             return img
@@ -251,7 +230,7 @@ class SnipChipCrop(BaseTransform):
         size = self.chip_size or results.get('chip_size', None)
         interp = _INTERP[self.interpolation]
 
-        img = self._warp(results['img'], f, (ox, oy), (ch, cw), interp)
+        img = crop_resize_np(results['img'], f, (ox, oy), (ch, cw), interp)
         results['img'] = self._pad(img, size, self.pad_val)
         results['img_shape'] = (ch, cw)
         results['pad_shape'] = results['img'].shape[:2]
@@ -266,8 +245,8 @@ class SnipChipCrop(BaseTransform):
                 homography @ results['homography_matrix']
 
         if results.get('gt_seg_map', None) is not None:
-            seg = self._warp(results['gt_seg_map'], f, (ox, oy), (ch, cw),
-                             cv2.INTER_NEAREST)
+            seg = crop_resize_np(results['gt_seg_map'], f, (ox, oy),
+                                 (ch, cw), cv2.INTER_NEAREST)
             results['gt_seg_map'] = self._pad(seg, size, self.seg_pad_val)
 
         if results.get('gt_bboxes', None) is None:
@@ -350,7 +329,8 @@ class SnipChipCrop(BaseTransform):
         kept = masks.masks[keep]
         out = [
             self._pad(
-                self._warp(m, f, origin, shape, cv2.INTER_NEAREST), size, 0)
+                crop_resize_np(m, f, origin, shape, cv2.INTER_NEAREST), size,
+                0)
             for m in kept
         ]
         h, w = ((max(shape[0], size or 0), max(shape[1], size or 0)))

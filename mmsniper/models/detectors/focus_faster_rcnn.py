@@ -1,15 +1,50 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """Faster R-CNN with a FocusPixel head (AutoFocus, spec section 5.2)."""
+import contextlib
 import copy
-from typing import Optional
+import logging
+from typing import Iterator, Optional
 
 import torch
 from mmdet.models.detectors import FasterRCNN
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from torch import Tensor
+
+#: What :meth:`FocusFasterRCNN.predict` logs (once per process) when it runs
+#: outside a test-time wrapper.
+SINGLE_SCALE_NOTE = (
+    '{name}.predict runs the detector at a single scale (the input as the '
+    'pipeline gives it): this is not AutoFocus inference, the FocusPixel '
+    'map only comes along as pred_focus_map. For AutoFocus (coarse scale '
+    'on the whole image, finer scales on FocusChips) test with --tta '
+    '(tools/test.py CONFIG CKPT --tta, the config\'s tta_model '
+    'AutoFocusDetector) or use the *_autofocus-test.py config, e.g. '
+    'configs/autofocus/'
+    'autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py')
+_state = dict(noted=False, wrapped=0)
+
+
+@contextlib.contextmanager
+def inside_test_time_wrapper() -> Iterator[None]:
+    """Calls of :meth:`FocusFasterRCNN.predict` inside this context come
+    from a multi-scale wrapper (no single-scale warning)."""
+    _state['wrapped'] += 1
+    try:
+        yield
+    finally:
+        _state['wrapped'] -= 1
+
+
+def _note_single_scale(name: str) -> None:
+    if _state['noted'] or _state['wrapped']:
+        return
+    _state['noted'] = True
+    print_log(SINGLE_SCALE_NOTE.format(name=name), logger='current',
+              level=logging.WARNING)
 
 
 @MODELS.register_module()
@@ -31,7 +66,11 @@ class FocusFasterRCNN(FasterRCNN):
     ``prob`` is ``(1, h, w)`` on the head's cell grid, cropped to the image
     content; metainfo ``stride``), which
     :class:`~mmsniper.models.AutoFocusDetector` turns into FocusChips.
-    Set ``test_cfg.with_focus=False`` to skip the head.
+    Set ``test_cfg.with_focus=False`` to skip the head. Called directly
+    (``tools/test.py`` without ``--tta``, validation during training) it is
+    single-scale inference and says so once (a WARNING naming ``--tta`` and
+    the ``*_autofocus-test.py`` config); the wrappers never call it (they
+    use :func:`~mmsniper.models.test_time.raw_predict.raw_detections`).
 
     Args:
         focus_head (dict): Config of the FocusPixel head.
@@ -129,7 +168,12 @@ class FocusFasterRCNN(FasterRCNN):
         Args:
             with_focus (bool, optional): Run the FocusPixel head. Defaults
                 to ``test_cfg.get('with_focus', True)``.
+
+        Returns:
+            list[DetDataSample]: With ``pred_instances`` and (with the
+            head) ``pred_focus_map``.
         """
+        _note_single_scale(type(self).__name__)
         x = self.extract_feat(batch_inputs)
         if batch_data_samples[0].get('proposals', None) is None:
             rpn_results_list = self.rpn_head.predict(

@@ -8,16 +8,18 @@ import torch
 import torch.nn as nn
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, OptMultiConfig
+from mmdet.utils import ConfigType
+from mmengine.model import BaseTTAModel
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from ...chips.focus import focus_chips
-from ...chips.merge import DEFAULT_NMS_CFG, border_prune, \
-    valid_range_filter
+from ...chips.crop_resize import chip_out_size
+from ...chips.focus import focus_chips, fuse_chips
+from ...chips.merge import border_prune, valid_range_filter
 from ...chips.scales import scale_factor, scaled_size
-from .base import BaseChipTestDetector, ChipJob
-from .multiscale_tta import check_scales_and_ranges
+from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
+                   check_not_wrapper)
+from .cfg_check import check_keys, check_scale_order, check_valid_ranges
 
 #: Spec 5.4 / 5.3 defaults (COCO): scales coarse to fine, valid ranges and
 #: the (dilation, threshold, min chip cells) of each transition.
@@ -25,14 +27,39 @@ AUTOFOCUS_SCALES = ((480, 512), (800, 1280), (1400, 2000))
 AUTOFOCUS_VALID_RANGES = ((75, -1), (32, 180), (-1, 75))
 AUTOFOCUS_TRANSITIONS = (dict(dilation=3, threshold=0.02, min_chip_cells=16),
                          dict(dilation=3, threshold=0.2, min_chip_cells=20))
+#: Keys of ``autofocus_cfg`` and of one focus transition.
+AUTOFOCUS_KEYS = ('scales', 'valid_ranges', 'focus', 'border_margin',
+                  'stride', 'fuse_chips') + COMMON_KEYS
+FOCUS_KEYS = ('dilation', 'threshold', 'min_chip_cells')
+#: Chip edges closer than ``max(SNAP_PX, 1e-6 * image side)`` original px
+#: to the image border are put on it (float32 round trips of FocusChips
+#: through a factor).
+SNAP_PX = 1e-3
 
 
 def clip_chips(chips: np.ndarray, img_shape, min_side: float = 1.
                ) -> np.ndarray:
-    """Clip chips ``(K, 4)`` to the image and drop those thinner than
-    ``min_side`` original pixels."""
+    """Clip chips to the image and drop the thin ones.
+
+    Args:
+        chips (np.ndarray): ``(K, 4)`` x1y1x2y2, original px.
+        img_shape (tuple[int, int]): ``(H, W)``.
+        min_side (float): Chips thinner than this (original px) are
+            dropped. Defaults to 1.
+
+    Returns:
+        np.ndarray: float64 ``(K', 4)``; edges within :data:`SNAP_PX` (or
+        1e-6 of the image side) of the image border lie on it (so that a
+        chip of the whole image is one, for ``chip_out_size`` and
+        ``border_prune``).
+    """
     h, w = img_shape
     chips = np.asarray(chips, dtype=np.float64).reshape(-1, 4).copy()
+    tol = max(SNAP_PX, 1e-6 * max(h, w))
+    chips[np.abs(chips) < tol] = 0.
+    xs, ys = chips[:, 0::2], chips[:, 1::2]  # views
+    xs[np.abs(xs - w) < tol] = w
+    ys[np.abs(ys - h) < tol] = h
     chips[:, 0::2] = chips[:, 0::2].clip(0, w)
     chips[:, 1::2] = chips[:, 1::2].clip(0, h)
     keep = ((chips[:, 2] - chips[:, 0]) >= min_side) & (
@@ -40,62 +67,76 @@ def clip_chips(chips: np.ndarray, img_shape, min_side: float = 1.
     return chips[keep]
 
 
+def _require_weights(module, state_dict, prefix, *args) -> None:
+    """Load pre-hook of the FocusPixel head: a checkpoint without its
+    weights would run AutoFocus with a random head (mAP ~0)."""
+    if not any(k.startswith(prefix) for k in state_dict):
+        raise RuntimeError(
+            f'the checkpoint has no FocusPixel head weights ({prefix}*): '
+            'AutoFocus would pick its chips with a random head. Load a '
+            'model trained with a FocusPixel head (configs/autofocus/), or '
+            'test a SNIPER checkpoint with the full pyramid (tta_model of '
+            'configs/_base_/tta/sniper_pyramid.py)')
+
+
 @MODELS.register_module()
-class AutoFocusDetector(BaseChipTestDetector):
+class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
     """AutoFocus: multi-scale inference on FocusChips only.
 
     1. The coarsest scale runs on the whole image; the inner detector
        (with a FocusPixel head, e.g. :class:`FocusFasterRCNN`) gives
-       detections and a FocusPixel map.
-    2. :func:`~mmsniper.chips.focus.focus_chips` turns each map into
-       FocusChips (threshold, dilation, minimum chip size of that
-       transition); only these chips, cut from the original image and
-       resized by the next scale's factor, run at the next scale, and
-       their maps give the chips of the scale after (recursively).
-       A scale with no chips ends the recursion (coarse detections only).
-    3. Detections of chips are dropped when within ``border_margin``
-       original pixels of a chip edge that is not an image edge
-       (:func:`~mmsniper.chips.merge.border_prune`); each scale keeps
-       only its valid range; all scales are merged per class with
-       Gaussian soft-NMS (sigma 0.55) and at most ``max_per_img`` kept.
+       candidates and a FocusPixel map.
+    2. :func:`~mmsniper.chips.focus.focus_chips` (on the map's device)
+       turns each map into FocusChips; only these chips, cut from the
+       original image on the device and resized by the next scale's factor,
+       run at the next scale, and their maps give the chips of the scale
+       after. The chips of one image at one scale, found on several maps
+       (chips or tiles of the scale before), are fused where they overlap
+       (:func:`~mmsniper.chips.focus.fuse_chips`; ``fuse_chips=False``
+       keeps them apart as the original does, processing overlaps twice).
+       A scale with no chips ends the recursion.
+    3. Candidates of chips within ``border_margin`` original px of an inner
+       chip edge are dropped (:func:`~mmsniper.chips.merge.border_prune`);
+       each scale keeps its valid range; all scales are merged once per
+       class with Gaussian soft-NMS (no per-scale NMS, spec 4).
 
-    Per image the factors are made non-decreasing from coarse to fine
-    (``f_i = max(f_i, f_{i-1})``), so that an image smaller than the
-    coarsest scale is never processed at a lower resolution at a finer
-    scale.
+    Per image the factors are made non-decreasing from coarse to fine, so
+    that an image smaller than the coarsest scale is never processed at a
+    lower resolution at a finer scale. Inputs larger than ``tile.size`` are
+    tiled (:mod:`~mmsniper.models.test_time.tiles`).
 
-    Each data sample gets in its metainfo ``pixels_processed`` (sum of the
-    resized chip areas over all scales, padding excluded),
-    ``pixels_per_scale``, ``full_pyramid_pixels`` (what the full pyramid
-    would process), ``focus_chips`` (the chips processed at each scale,
-    ``(K_s, 4)`` original px) and ``scale_factors``; and
-    ``pred_focus_map`` (``PixelData``, ``prob`` ``(1, h, w)``): the
-    FocusPixel map of the coarsest scale (cells of ``stride / f_0``
-    original pixels).
+    Each data sample gets ``pixels_processed``, ``pixels_per_scale``,
+    ``full_pyramid_pixels``, ``focus_chips`` (the chips of each scale,
+    ``(K_s, 4)`` original px) and ``scale_factors`` in its metainfo, and
+    ``pred_focus_map`` (``PixelData``, ``prob`` ``(1, h, w)``): the map of
+    the coarsest scale (None when that pass was tiled).
 
     Args:
-        detector (dict | nn.Module): Inner detector with a ``focus_head``.
-        module (dict | nn.Module, optional): Alias of ``detector``.
+        module (dict | nn.Module): Detector with a ``focus_head``.
         autofocus_cfg (dict): ``scales`` (coarse to fine, defaults to spec
             5.4's ``(480, 512), (800, 1280), (1400, 2000)``),
-            ``valid_ranges`` (one ``(lo, hi)`` per scale, original px,
-            ``lo**2 < area <= hi**2``, -1 open, None for no filter;
-            defaults to ``(75, -1), (32, 180), (-1, 75)``), ``focus`` (one
-            dict per transition with ``dilation``, ``threshold`` and
-            ``min_chip_cells``; defaults to spec 5.3's ``(3, 0.02, 16)``,
-            ``(3, 0.2, 20)``), ``border_margin`` (original px, defaults to
-            10), ``nms`` (defaults to Gaussian soft-NMS sigma 0.55; None:
-            no NMS),
-            ``max_per_img`` (defaults to 200), ``chips_per_batch``
-            (int or one per scale, defaults to 1), ``chip_rpn_cfg``
-            (RPN test-config overrides for FocusChips that are not the
-            whole image, e.g. ``dict(max_per_img=100)``; defaults to
-            none), ``rpn_budget`` and ``det_budget`` (proposals and detections
-            per megapixel, see :class:`BaseChipTestDetector`), ``stride`` (defaults to the
-            head's).
+            ``valid_ranges``, ``focus`` (one dict per transition with
+            ``dilation``, ``threshold`` and ``min_chip_cells``, spec 5.3),
+            ``border_margin`` (original px, 10), ``stride`` (the head's),
+            ``fuse_chips`` (bool, True),
+            and the keys of :class:`SniperMultiScaleTTA`'s ``tta_cfg``
+            (``nms``, ``max_per_img``, ``max_per_mpix``, ``score_floor``,
+            ``chips_per_batch``, ``rpn_budget``, ``det_budget``, ``tile``).
+            Unknown keys raise.
+        backbone (dict, optional): Must be empty (for
+            ``mmdet.apis.init_detector``).
+
+    Raises:
+        KeyError: An unknown ``autofocus_cfg`` / ``focus[k]`` key.
+        ValueError: Scales not coarse to fine, a transition count that is
+            not ``len(scales) - 1``, a ``module`` without ``focus_head`` or
+            that is itself a test-time wrapper (``--tta`` on a
+            ``*_autofocus-test.py`` / ``*_pyramid-test.py`` config).
+        RuntimeError: (at ``load_state_dict``) a checkpoint without
+            ``focus_head`` weights.
 
     Examples:
-        >>> autofocus_test_model = dict(
+        >>> tta_model = dict(
         >>>     type='AutoFocusDetector',
         >>>     autofocus_cfg=dict(
         >>>         scales=[(480, 512), (800, 1280), (1400, 2000)],
@@ -104,34 +145,29 @@ class AutoFocusDetector(BaseChipTestDetector):
         >>>                     min_chip_cells=16),
         >>>                dict(dilation=3, threshold=0.2,
         >>>                     min_chip_cells=20)],
-        >>>         border_margin=10,
-        >>>         nms=dict(type='soft_nms', method='gaussian', sigma=0.55,
-        >>>                  min_score=1e-3, iou_threshold=0.3),
-        >>>         max_per_img=200))
-        >>> # tools/test.py CONFIG CKPT --mode autofocus wraps cfg.model
+        >>>         border_margin=10))
     """
 
     def __init__(self,
-                 detector: Union[ConfigType, nn.Module, None] = None,
-                 module: Union[ConfigType, nn.Module, None] = None,
+                 module: Union[ConfigType, nn.Module],
                  autofocus_cfg: Optional[ConfigType] = None,
-                 data_preprocessor: Optional[ConfigType] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 backbone: Optional[dict] = None) -> None:
+        where = 'AutoFocusDetector autofocus_cfg'
         cfg = dict(autofocus_cfg or {})
-        super().__init__(
-            detector=detector,
-            module=module,
-            chips_per_batch=cfg.get('chips_per_batch', 1),
-            chip_rpn_cfg=cfg.get('chip_rpn_cfg', None),
-            rpn_budget=cfg.get('rpn_budget', None),
-            det_budget=cfg.get('det_budget', None),
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        if getattr(self.detector, 'focus_head', None) is None:
+        check_keys(where, cfg, AUTOFOCUS_KEYS)
+        check_backbone_stub(backbone, 'AutoFocusDetector')
+        check_not_wrapper(module, 'AutoFocusDetector')
+        super().__init__(module=module)
+        self._init_runner(cfg, where)
+        head = getattr(self.module, 'focus_head', None)
+        if head is None:
             raise ValueError(
                 'AutoFocusDetector needs a detector with a FocusPixel head '
-                f'(e.g. FocusFasterRCNN), got {type(self.detector).__name__}'
-                '; train one with configs/autofocus/*.py')
+                f'(module.focus_head, e.g. FocusFasterRCNN), got '
+                f'{type(self.module).__name__}; train one with '
+                'configs/autofocus/*.py or use SniperMultiScaleTTA')
+        head._register_load_state_dict_pre_hook(_require_weights,
+                                                with_module=True)
         if 'scales' in cfg:
             scales = list(cfg['scales'])
             ranges = cfg.get('valid_ranges', None)
@@ -140,33 +176,30 @@ class AutoFocusDetector(BaseChipTestDetector):
             scales = list(AUTOFOCUS_SCALES)
             ranges = cfg.get('valid_ranges', AUTOFOCUS_VALID_RANGES)
             transitions = cfg.get('focus', AUTOFOCUS_TRANSITIONS)
+        check_scale_order(scales, coarse_to_fine=True, where=where)
         self.scales = scales
-        self.valid_ranges = check_scales_and_ranges(scales, ranges,
-                                                    'AutoFocusDetector')
+        self.valid_ranges = check_valid_ranges(ranges, len(scales), where)
         if transitions is None:
-            raise ValueError('AutoFocusDetector: autofocus_cfg.focus must '
-                             'give dilation/threshold/min_chip_cells for '
-                             'each of the transitions between scales')
+            raise ValueError(f'{where}.focus must give dilation/threshold/'
+                             'min_chip_cells for each transition between '
+                             'scales')
         if isinstance(transitions, dict):
             transitions = [transitions] * (len(scales) - 1)
         if len(transitions) != len(scales) - 1:
             raise ValueError(
-                f'AutoFocusDetector: {len(transitions)} focus transitions '
-                f'for {len(scales)} scales; give {len(scales) - 1}')
+                f'{where}.focus: {len(transitions)} transitions for '
+                f'{len(scales)} scales; give {len(scales) - 1}')
         self.transitions = []
-        for t in transitions:
+        for k, t in enumerate(transitions):
             t = dict(t)
-            missing = {'dilation', 'threshold', 'min_chip_cells'} - set(t)
+            check_keys(f'{where}.focus[{k}]', t, FOCUS_KEYS)
+            missing = [key for key in FOCUS_KEYS if key not in t]
             if missing:
-                raise ValueError(f'AutoFocusDetector: focus transition {t} '
-                                 f'lacks {sorted(missing)}')
+                raise ValueError(f'{where}.focus[{k}] = {t} lacks {missing}')
             self.transitions.append(t)
         self.border_margin = float(cfg.get('border_margin', 10.))
-        nms_cfg = cfg.get('nms', DEFAULT_NMS_CFG)
-        self.nms_cfg = None if nms_cfg is None else dict(nms_cfg)
-        self.max_per_img = int(cfg.get('max_per_img', 200))
-        self.stride = int(cfg.get('stride', self.detector.focus_head.stride))
-        self.autofocus_cfg = cfg
+        self.fuse = bool(cfg.get('fuse_chips', True))
+        self.stride = int(cfg.get('stride', head.stride))
 
     def _factors(self, img_shape) -> List[float]:
         out = []
@@ -175,91 +208,97 @@ class AutoFocusDetector(BaseChipTestDetector):
             out.append(max(f, out[-1]) if out else f)
         return out
 
-    def predict(self,
-                batch_inputs: List[Tensor],
-                batch_data_samples: SampleList,
-                rescale: bool = True) -> SampleList:
-        """AutoFocus detections of a batch of original images.
+    def merge_preds(self, data_samples_list):
+        raise NotImplementedError('AutoFocusDetector merges in test_step')
 
-        Args:
-            batch_inputs (list[Tensor]): Original images ``(C, H, W)``.
-            batch_data_samples (list[DetDataSample]): Their data samples.
-            rescale (bool): Return boxes in ``ori_shape`` pixels. Defaults
-                to True.
+    def test_step(self, data: dict) -> SampleList:
+        """AutoFocus detections of a dataloader batch of original images."""
+        images, samples, augs = self._unpack(data)
+        if augs is not None:
+            raise ValueError(
+                'AutoFocusDetector needs the original image (its chips '
+                'depend on its own predictions), not a TestTimeAug input: '
+                'use the tta_pipeline of configs/_base_/tta/autofocus.py')
+        return self.predict_images(images, samples)
 
-        Returns:
-            list[DetDataSample]: With ``pred_instances``,
-            ``pred_focus_map`` and the statistics in the metainfo.
-        """
-        images = [self._to_hwc(x) for x in batch_inputs]
+    @torch.no_grad()
+    def predict_images(self,
+                       images: List[Tensor],
+                       samples: SampleList,
+                       rescale: bool = True) -> SampleList:
+        """AutoFocus detections of original images ``(C, H, W)`` on the
+        device; see the class docstring for what the samples get."""
+        n = len(images)
         num_scales = len(self.scales)
-        factors = [self._factors(img.shape[:2]) for img in images]
-        chips = [
-            np.array([[0., 0., img.shape[1], img.shape[0]]])
-            for img in images
-        ]
-        dets = [[] for _ in images]
-        pixels = [[0] * num_scales for _ in images]
-        chips_per_scale = [[] for _ in images]
-        coarse_maps = [None for _ in images]
+        shapes = [tuple(img.shape[1:]) for img in images]
+        factors = [self._factors(s) for s in shapes]
+        chips = [np.array([[0., 0., w, h]]) for h, w in shapes]
+        dets = [[] for _ in range(n)]
+        pixels = [[0] * num_scales for _ in range(n)]
+        chips_per_scale = [[] for _ in range(n)]
+        coarse_maps = [None] * n
         for s in range(num_scales):
             with_focus = s < num_scales - 1
-            jobs = [
-                ChipJob(i, tuple(float(v) for v in chip), factors[i][s])
-                for i in range(len(images)) for chip in chips[i]
-            ]
-            for i in range(len(images)):
+            jobs = []
+            for i in range(n):
                 chips_per_scale[i].append(
                     np.asarray(chips[i], np.float32).reshape(-1, 4))
+                f = factors[i][s]
+                for chip in chips[i]:
+                    chip = tuple(float(v) for v in chip)
+                    jobs += self.windows(
+                        i, i, f, chip, chip_out_size(chip, f, shapes[i]),
+                        (1., 1.), self.border_margin if s > 0 else 0., s)
             if not jobs:
                 continue
-            results = self.run_chips(
-                images, jobs, with_focus=with_focus,
-                batch_size=self.batch_size(s))
-            next_chips = [[] for _ in images]
+            results = self.run_jobs(images, jobs, self.batch_size(s),
+                                    with_focus=with_focus)
+            next_chips = [[] for _ in range(n)]
             for job, res in zip(jobs, results):
-                i = job.img_idx
-                img_shape = images[i].shape[:2]
+                i = job.img
                 keep = torch.ones_like(res.scores, dtype=torch.bool)
                 if self.valid_ranges[s] is not None:
                     keep &= valid_range_filter(res.bboxes,
                                                self.valid_ranges[s])
-                if s > 0 and self.border_margin > 0:
-                    keep &= border_prune(res.bboxes, job.chip, img_shape,
-                                         self.border_margin)
+                if job.prune > 0:
+                    keep &= border_prune(res.bboxes, job.chip, shapes[i],
+                                         job.prune)
                 dets[i].append(
                     (res.bboxes[keep], res.scores[keep], res.labels[keep]))
                 pixels[i][s] += res.pixels
                 if s == 0:
-                    coarse_maps[i] = res.focus_prob
+                    single = sum(j.img == i for j in jobs) == 1
+                    coarse_maps[i] = res.focus_prob if single else None
                 if with_focus:
                     t = self.transitions[s]
                     x1, y1, x2, y2 = job.chip
                     found = focus_chips(
-                        res.focus_prob.detach().float().cpu(),
+                        res.focus_prob.detach().float(),
                         threshold=float(t['threshold']),
                         dilation=int(t['dilation']),
                         min_chip_cells=int(t['min_chip_cells']),
                         stride=self.stride,
-                        scale_factor=job.factor,
+                        scale_factor=job.f,
                         crop_origin=(x1, y1),
                         crop_size=(x2 - x1, y2 - y1))
-                    next_chips[i].append(clip_chips(found, img_shape))
+                    next_chips[i].append(clip_chips(found, shapes[i]))
             chips = [
                 np.concatenate(c) if c else np.zeros((0, 4))
                 for c in next_chips
             ]
+            if self.fuse:
+                chips = [fuse_chips(c) for c in chips]
         out = []
-        for i, (img, sample) in enumerate(zip(images, batch_data_samples)):
-            h, w = img.shape[:2]
+        for i in range(n):
+            h, w = shapes[i]
             full = 0
             for f in factors[i]:
                 sh, sw = scaled_size((h, w), f)
                 full += sh * sw
-            bboxes, scores, labels = self.merge(dets[i], self.nms_cfg,
-                                                self.max_per_img)
-            sample = self._pack(
-                sample, img, bboxes, scores, labels, rescale,
+            bboxes, scores, labels = self.merge(dets[i], h * w,
+                                                images[i].device)
+            sample = self.pack(
+                samples[i], shapes[i], bboxes, scores, labels, rescale,
                 dict(
                     pixels_processed=int(np.sum(pixels[i])),
                     pixels_per_scale=[int(p) for p in pixels[i]],

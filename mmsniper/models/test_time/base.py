@@ -1,400 +1,382 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Shared machinery of the multi-scale test-time detectors.
+"""What the multi-scale test-time wrappers share: :class:`ChipTestMixin`.
 
-:class:`BaseChipTestDetector` wraps any mmdet detector (a ``detector``
-config, as mmdet's ``SemiBaseDetector``) and runs it on *jobs*: one job is
-a chip of an original image (``[x1, y1, x2, y2]`` in original pixels, the
-whole image included) resized by a factor. The chips of one call are
-cropped and resized from the original image (one affine warp each, the
-same as ``SnipChipCrop`` at training time), sorted by size, batched
-(``chips_per_batch``, zero-padded by the detector's data preprocessor) and
-run through the detector. Detections come back in original-image pixels.
+A wrapper runs its inner detector (``self.module``, mmengine's TTA idiom) on
+*jobs*: one job is a window of an image resized by a factor (a whole-image
+pass at one scale, one tile of it, or one FocusChip). Data stays on the
+model's device: the wrapper's own preprocessor moves each original image
+(uint8 ``(C, H, W)``) to the device once; every window is cut and resized
+there (:func:`~mmsniper.chips.crop_resize.crop_resize_tensor`, bilinear with
+half-pixel centres, the rule ``SnipChipCrop`` trains with); windows of one
+scale are sorted by size and batched (``chips_per_batch``) through the inner
+detector's data preprocessor (normalisation, padding); candidates come from
+:func:`~mmsniper.models.test_time.raw_predict.raw_detections` (no per-input
+NMS, score floor 1e-3) and are mapped back to original-image pixels.
 
-Data flow: the test pipeline must keep the original image (no ``Resize``):
-``LoadImageFromFile -> LoadAnnotations -> PackDetInputs``. The wrapper's
-own data preprocessor only moves data to the device; each chip batch goes
-through the inner detector's data preprocessor (normalisation, BGR->RGB,
-padding). If the pipeline resized the image anyway, the image as given is
-treated as the original and the results are mapped back to ``ori_shape``.
+Large inputs (side over ``tile.size`` input px) are run as overlapping tiles
+(:mod:`~mmsniper.models.test_time.tiles`). Budgets are
+:class:`~mmsniper.models.test_time.budgets.Budget` (per megapixel).
 
 Shape shorthands: ``N`` detections, ``K`` chips.
 """
-import contextlib
-import math
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 import torch
-import torch.nn as nn
-from mmdet.models.detectors import BaseDetector
-from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, SampleList
 from mmdet.structures.bbox import BaseBoxes
-from mmdet.utils import ConfigType, OptMultiConfig
+from mmengine.model import BaseTTAModel
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ...chips.crop_resize import crop_resize_tensor
 from ...chips.merge import merge_detections
+from .budgets import Budget, final_cap
+from .raw_predict import raw_detections
+from .tiles import build_tile_cfg, tile_windows
+
+#: Keys every wrapper setting dict accepts (``from_block`` is the marker of
+#: values copied from the config's ``sniper`` block, see
+#: :func:`~mmsniper.engine.resolve_sniper_block`).
+COMMON_KEYS = ('nms', 'max_per_img', 'max_per_mpix', 'chips_per_batch',
+               'rpn_budget', 'det_budget', 'score_floor', 'tile',
+               'from_block')
 
 
-class ChipJob(NamedTuple):
-    """One detector run: ``chip`` (original px, float) of image
-    ``img_idx`` resized by ``factor``."""
-    img_idx: int
+#: Type names of test-time wrappers (mmdet's and this project's): a wrapper's
+#: ``module`` must not be one of them.
+WRAPPER_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector', 'DetTTAModel',
+                 'BaseTTAModel')
+
+
+class Job(NamedTuple):
+    """One detector input: window ``origin`` ``(ox, oy)`` / ``shape``
+    ``(h, w)`` (input px) of source ``src`` resized by ``f``; ``back``
+    (original px per source px, x and y); ``chip`` the window in original
+    px; ``prune`` the border margin (original px, 0 for none) applied on its
+    inner edges; ``tag`` (free: scale index)."""
+    img: int
+    src: int
+    f: float
+    origin: Tuple[float, float]
+    shape: Tuple[int, int]
+    back: Tuple[float, float]
     chip: Tuple[float, float, float, float]
-    factor: float
+    prune: float
+    tag: int
 
 
-class ChipResult(NamedTuple):
-    """Detections of one job in original-image pixels and, when asked for,
-    its FocusPixel map ``(h, w)`` on the head's cell grid."""
-    bboxes: Tensor  # [N, 4]
-    scores: Tensor  # [N]
-    labels: Tensor  # [N]
-    focus_prob: Optional[Tensor]  # [h, w] or None
-    pixels: int  # processed pixels (resized chip content, no padding)
+class ChipDets(NamedTuple):
+    """Candidates of one job in original px, its FocusPixel map ``(h, w)``
+    (or None) and its processed pixels (window area, no padding)."""
+    bboxes: Tensor
+    scores: Tensor
+    labels: Tensor
+    focus_prob: Optional[Tensor]
+    pixels: int
 
 
-def _is_whole(chip: Sequence[float], img_shape: Tuple[int, int]) -> bool:
-    """Whether ``chip`` covers the whole image."""
-    h, w = img_shape
-    return chip[0] <= 0 and chip[1] <= 0 and chip[2] >= w and chip[3] >= h
+def as_tensor_boxes(bboxes) -> Tensor:
+    return bboxes.tensor if isinstance(bboxes, BaseBoxes) else bboxes
 
 
-def chip_out_size(chip: Sequence[float], factor: float,
-                  img_shape: Tuple[int, int]) -> Tuple[int, int]:
-    """``(h, w)`` of ``chip`` resized by ``factor``.
+class ChipTestMixin:
+    """Job runner, merge and packing of the test-time wrappers.
 
-    The whole image becomes ``floor(side * factor)`` (as
-    :func:`mmsniper.chips.scales.scaled_size`), any other chip
-    ``round(side * factor)``; at least 1.
-    """
-    x1, y1, x2, y2 = chip
-    h, w = img_shape
-    if _is_whole(chip, img_shape):
-        return (max(int(math.floor(h * factor + 1e-6)), 1),
-                max(int(math.floor(w * factor + 1e-6)), 1))
-    return (max(int(round((y2 - y1) * factor)), 1),
-            max(int(round((x2 - x1) * factor)), 1))
-
-
-def crop_resize(img: np.ndarray, chip: Sequence[float], factor: float,
-                out_size: Tuple[int, int]) -> np.ndarray:
-    """Pixels of ``chip`` (original px) of ``img`` (HWC) resized by
-    ``factor``: the window starting at ``chip[:2] * factor`` of the whole
-    image resized by ``factor`` (bilinear, half-pixel centres as
-    ``cv2.resize``), ``out_size = (h, w)``."""
-    ox, oy = chip[0] * factor, chip[1] * factor
-    h, w = out_size
-    if factor == 1.0 and float(ox).is_integer() and float(oy).is_integer():
-        x0, y0 = int(ox), int(oy)
-        out = img[y0:y0 + h, x0:x0 + w]
-        if out.shape[:2] == (h, w):
-            return np.ascontiguousarray(out)
-    m = np.array([[1 / factor, 0, (ox + 0.5) / factor - 0.5],
-                  [0, 1 / factor, (oy + 0.5) / factor - 0.5]],
-                 dtype=np.float64)
-    out = cv2.warpAffine(
-        img, m, (w, h),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE)
-    if out.ndim == 2:
-        out = out[..., None]
-    return out
-
-
-class BaseChipTestDetector(BaseDetector):
-    """Base of the test-time detectors that run a detector on chips.
-
-    Subclasses implement :meth:`predict`. Training is not supported: train
-    the inner detector and wrap it at test time (``tools/test.py --mode``).
-
-    Args:
-        detector (dict | nn.Module): The inner detector (any mmdet
-            detector with ``predict(inputs, data_samples, rescale)``).
-        module (dict | nn.Module, optional): Alias of ``detector``, so that
-            mmdet's ``--tta`` (``dict(**tta_model, module=model)``) works.
-        chips_per_batch (int | list[int]): Chips per detector call, or one
-            value per scale (in the wrapper's scale order). Defaults to 1.
-        chip_rpn_cfg (dict, optional): Overrides of the detector's RPN test
-            config (e.g. ``dict(max_per_img=100)``) for batches of chips
-            that are not whole images: a chip holds a part of the image's
-            objects, so it may need fewer proposals than a whole image.
-            Defaults to None (the detector's config everywhere).
-        rpn_budget (dict, optional): Proposals proportional to the
-            processed pixels, for every detector call (whole images and
-            chips): ``dict(per_mpix=510, min=100, max=3000)`` sets the
-            RPN's ``max_per_img`` to ``clip(per_mpix * Mpix, min, max)``
-            of the largest input of the batch. Applied after
-            ``chip_rpn_cfg``. Defaults to None (fixed budget).
-        det_budget (dict, optional): The same rule for the detections
-            kept per input (the RoI head's ``max_per_img``). A fixed
-            budget starves large inputs: a whole image at a fine scale
-            holds many more objects than a 512 px slice. Defaults to None.
-        data_preprocessor (dict, optional): The wrapper's own preprocessor.
-            Defaults to ``BaseDataPreprocessor`` (device transfer only).
-        init_cfg (dict, optional): Unused. Defaults to None.
+    The subclass calls :meth:`_init_runner` with its settings dict after
+    ``BaseTTAModel.__init__`` built ``self.module``.
     """
 
-    def __init__(self,
-                 detector: Union[ConfigType, nn.Module, None] = None,
-                 module: Union[ConfigType, nn.Module, None] = None,
-                 chips_per_batch: Union[int, Sequence[int]] = 1,
-                 chip_rpn_cfg: Optional[dict] = None,
-                 rpn_budget: Optional[dict] = None,
-                 det_budget: Optional[dict] = None,
-                 data_preprocessor: Optional[ConfigType] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.chip_rpn_cfg = dict(chip_rpn_cfg or {})
-        self.rpn_budget = dict(rpn_budget or {})
-        self.det_budget = dict(det_budget or {})
-        for name, b in (('rpn_budget', self.rpn_budget),
-                        ('det_budget', self.det_budget)):
-            if b and 'per_mpix' not in b:
-                raise ValueError(f'{name} needs per_mpix (boxes per '
-                                 f'megapixel), got {b}')
-        if (detector is None) == (module is None):
-            raise ValueError(f'{type(self).__name__} needs exactly one of '
-                             '`detector` and `module` (the inner detector)')
-        detector = detector if detector is not None else module
-        self.detector = detector if isinstance(
-            detector, nn.Module) else MODELS.build(detector)
-        sizes = list(chips_per_batch) if isinstance(
-            chips_per_batch, (list, tuple)) else [chips_per_batch]
+    def _init_runner(self, cfg: dict, where: str) -> None:
+        self.nms_cfg = cfg.get('nms', 'default')
+        sizes = cfg.get('chips_per_batch', 1)
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
         if not sizes or any(int(b) < 1 for b in sizes):
-            raise ValueError('chips_per_batch must be >= 1 (or a list of '
-                             f'them, one per scale), got {chips_per_batch}')
-        self.chips_per_batch = [int(b) for b in sizes] if isinstance(
-            chips_per_batch, (list, tuple)) else int(chips_per_batch)
+            raise ValueError(f'{where}.chips_per_batch must be >= 1 (or one '
+                             f'value per scale), got {sizes}')
+        self.chips_per_batch = [int(b) for b in sizes]
+        self.rpn_budget = Budget.build(cfg.get('rpn_budget'),
+                                       f'{where}.rpn_budget')
+        self.det_budget = Budget.build(cfg.get('det_budget'),
+                                       f'{where}.det_budget')
+        self.max_per_img = int(cfg.get('max_per_img', 200))
+        self.max_per_mpix = cfg.get('max_per_mpix', None)
+        self.score_floor = float(cfg.get('score_floor', 1e-3))
+        self.tile = build_tile_cfg(cfg.get('tile', {}), f'{where}.tile')
 
     def batch_size(self, scale_idx: int) -> int:
         """Chips per detector call at scale ``scale_idx``."""
-        if isinstance(self.chips_per_batch, list):
-            return self.chips_per_batch[min(scale_idx,
-                                            len(self.chips_per_batch) - 1)]
-        return self.chips_per_batch
+        return self.chips_per_batch[min(scale_idx,
+                                        len(self.chips_per_batch) - 1)]
 
     # ------------------------------------------------------------------
-    # checkpoints of the plain detector load into the wrapper
-    def _load_from_state_dict(self, state_dict: dict, prefix: str,
-                              local_metadata: dict, strict: bool,
-                              missing_keys: List[str],
-                              unexpected_keys: List[str],
-                              error_msgs: List[str]) -> None:
-        """Accept checkpoints of the inner detector: keys without the
-        ``detector.`` prefix get it (as ``SemiBaseDetector`` does)."""
-        ours = prefix + 'detector.'
-        keys = [k for k in state_dict if k.startswith(prefix)]
-        if keys and not any(k.startswith(ours) for k in keys):
-            for k in keys:
-                state_dict[ours + k[len(prefix):]] = state_dict.pop(k)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+    # input formats
+    def _unpack(self, data: dict) -> Tuple[List[Tensor], SampleList,
+                                           Optional[list]]:
+        """Original images, samples and (``TestTimeAug`` input) the list of
+        augmentations ``[(images, samples), ...]``, all on the device."""
+        if not isinstance(data, dict) or 'inputs' not in data:
+            raise TypeError(f'{type(self).__name__}.test_step expects a dict '
+                            "with 'inputs' and 'data_samples' (the "
+                            f'dataloader batch), got {type(data).__name__}')
+        inputs = data['inputs']
+        if len(inputs) and isinstance(inputs[0], (list, tuple)):
+            augs = []
+            for aug_inputs, aug_samples in zip(data['inputs'],
+                                               data['data_samples']):
+                d = self.data_preprocessor(
+                    dict(inputs=list(aug_inputs),
+                         data_samples=list(aug_samples)), False)
+                augs.append((list(d['inputs']), list(d['data_samples'])))
+            return augs[0][0], augs[0][1], augs
+        if isinstance(inputs, Tensor) and inputs.dim() == 4:
+            inputs = list(inputs)
+        d = self.data_preprocessor(
+            dict(inputs=list(inputs), data_samples=data['data_samples']),
+            False)
+        images = []
+        for img in d['inputs']:
+            if img.dim() == 2:
+                img = img[None]
+            if img.dim() != 3 or img.shape[1] < 1 or img.shape[2] < 1:
+                raise ValueError(f'{type(self).__name__}: expected images '
+                                 f'(C, H, W), got shape {tuple(img.shape)}')
+            images.append(img)
+        return images, list(d['data_samples']), None
 
-    # ------------------------------------------------------------------
-    def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList):
-        raise NotImplementedError(
-            f'{type(self).__name__} is a test-time wrapper; train the inner '
-            'detector (e.g. FocusFasterRCNN) and wrap it at test time')
-
-    def _forward(self, batch_inputs, batch_data_samples=None):
-        raise NotImplementedError(
-            f'{type(self).__name__} has no tensor mode; use predict')
-
-    def extract_feat(self, batch_inputs: Tensor):
-        return self.detector.extract_feat(batch_inputs)
-
-    def test_step(self, data: Union[dict, tuple, list]) -> list:
-        """Run :meth:`predict` on the original images of a batch."""
-        data = self.data_preprocessor(data, False)
-        return self.predict(data['inputs'], data['data_samples'])
-
-    def val_step(self, data: Union[dict, tuple, list]) -> list:
+    def val_step(self, data) -> list:
         return self.test_step(data)
 
     # ------------------------------------------------------------------
-    @staticmethod
-    def _to_hwc(img: Union[Tensor, np.ndarray]) -> np.ndarray:
-        """A ``(C, H, W)`` tensor (PackDetInputs) as ``(H, W, C)`` numpy."""
-        if isinstance(img, np.ndarray):
-            return img if img.ndim == 3 else img[..., None]
-        if img.dim() == 2:
-            img = img[None]
-        return np.ascontiguousarray(img.detach().permute(1, 2, 0).cpu()
-                                    .numpy())
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _cfg_overrides(head: Optional[nn.Module], overrides: dict):
-        """Temporarily update ``head.test_cfg`` (restored on exit)."""
-        cfg = getattr(head, 'test_cfg', None)
-        if not overrides or cfg is None:
-            yield
-            return
-        old = {k: cfg.get(k, None) for k in overrides}
-        cfg.update(overrides)
-        try:
-            yield
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    cfg.pop(k, None)
-                else:
-                    cfg[k] = v
-
-    @staticmethod
-    def _budget(budget: dict, pixels: int) -> int:
-        """``clip(per_mpix * pixels / 1e6, min, max)``, rounded."""
-        n = int(round(budget['per_mpix'] * pixels / 1e6))
-        return int(min(max(n, budget.get('min', 1)),
-                       budget.get('max', 1 << 30)))
-
-    def _detector_predict(self,
-                          inputs: List[Tensor],
-                          samples: List[DetDataSample],
-                          with_focus: bool,
-                          partial_chips: bool = False,
-                          pixels: int = 0) -> List[DetDataSample]:
-        data = self.detector.data_preprocessor(
-            dict(inputs=inputs, data_samples=samples), False)
-        kwargs = dict(with_focus=with_focus) if hasattr(
-            self.detector, 'focus_head') else {}
-        rpn = dict(self.chip_rpn_cfg) if partial_chips else {}
-        if self.rpn_budget:
-            rpn['max_per_img'] = self._budget(self.rpn_budget, pixels)
-        rcnn = {}
-        if self.det_budget:
-            rcnn['max_per_img'] = self._budget(self.det_budget, pixels)
-        with self._cfg_overrides(getattr(self.detector, 'rpn_head', None),
-                                 rpn), \
-                self._cfg_overrides(
-                    getattr(self.detector, 'roi_head', None), rcnn):
-            return self.detector.predict(
-                data['inputs'], data['data_samples'], rescale=False,
-                **kwargs)
-
-    def run_chips(self,
-                  images: List[np.ndarray],
-                  jobs: List[ChipJob],
-                  with_focus: bool = False,
-                  batch_size: Optional[int] = None) -> List[ChipResult]:
-        """Run the detector on every job, ``batch_size`` at a time.
+    def windows(self, img: int, src: int, f: float, region: Sequence[float],
+                shape: Tuple[int, int], back: Tuple[float, float],
+                prune: float, tag: int) -> List[Job]:
+        """The jobs of one region, tiled when a side exceeds ``tile.size``.
 
         Args:
-            images (list[np.ndarray]): Original images, ``(H, W, C)``
-                uint8 in the detector's input channel order (BGR).
-            jobs (list[ChipJob]): The chips to run.
-            with_focus (bool): Also return the FocusPixel maps (the inner
-                detector must have a ``focus_head``). Defaults to False.
-            batch_size (int, optional): Chips per detector call. Defaults
-                to :meth:`batch_size` of scale 0.
+            img (int): Index of the image in the batch.
+            src (int): Index of the source tensor the window is cut from.
+            f (float): Resize factor of the source.
+            region (Sequence[float]): ``[x1, y1, x2, y2]`` in source px;
+                its window in input px starts at ``region[:2] * f``.
+            shape (tuple[int, int]): ``(h, w)`` of the window (input px).
+            back (tuple[float, float]): Original px per source px.
+            prune (float): Border margin (original px) of the region's
+                inner edges; 0 for none.
+            tag (int): Stored in the jobs (the scale index).
 
         Returns:
-            list[ChipResult]: In the order of ``jobs``.
+            list[Job]: One job, or one per tile. A tile's ``chip`` keeps the
+            region's own edges where the tile reaches them (so that an edge
+            on the image border stays one for
+            :func:`~mmsniper.chips.merge.border_prune`); its inner edges are
+            pruned by ``max(prune, tile.border_margin / f)``.
         """
-        sizes = [
-            chip_out_size(j.chip, j.factor, images[j.img_idx].shape[:2])
-            for j in jobs
-        ]
-        # big chips first, so that a batch holds chips of similar size
+        ox, oy = region[0] * f, region[1] * f
+        h, w = int(shape[0]), int(shape[1])
+        wins = tile_windows(h, w, self.tile['size'], self.tile['overlap'])
+        if len(wins) > 1:
+            prune = max(prune, self.tile['border_margin'] / f)
+        jobs = []
+        for x0, y0, x1, y1 in wins:
+            chip = (float(region[0]) if x0 <= 0 else region[0] + x0 / f,
+                    float(region[1]) if y0 <= 0 else region[1] + y0 / f,
+                    float(region[2]) if x1 >= w else region[0] + x1 / f,
+                    float(region[3]) if y1 >= h else region[1] + y1 / f)
+            jobs.append(
+                Job(img, src, float(f), (ox + x0, oy + y0), (y1 - y0,
+                                                             x1 - x0), back,
+                    chip, float(prune), tag))
+        return jobs
+
+    def run_jobs(self, sources: List[Tensor], jobs: List[Job],
+                 batch_size: int, with_focus: bool = False
+                 ) -> List[ChipDets]:
+        """Run the inner detector on every job, ``batch_size`` at a time.
+
+        Args:
+            sources (list[Tensor]): ``(C, H, W)`` images on the device.
+            jobs (list[Job]): The windows.
+            batch_size (int): Inputs per detector call.
+            with_focus (bool): Also return FocusPixel maps.
+
+        Returns:
+            list[ChipDets]: In the order of ``jobs``, boxes in original px,
+            clipped to the job's ``chip``.
+        """
+        det = self.module
         order = sorted(range(len(jobs)),
-                       key=lambda i: (-sizes[i][0] * sizes[i][1], i))
-        results: List[Optional[ChipResult]] = [None] * len(jobs)
-        batch_size = batch_size or self.batch_size(0)
+                       key=lambda i: (-jobs[i].shape[0] * jobs[i].shape[1],
+                                      i))
+        results: List[Optional[ChipDets]] = [None] * len(jobs)
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
             inputs, samples = [], []
             for i in batch:
                 job = jobs[i]
-                chip_img = crop_resize(images[job.img_idx], job.chip,
-                                       job.factor, sizes[i])
-                inputs.append(torch.from_numpy(chip_img).permute(2, 0, 1))
+                inputs.append(
+                    crop_resize_tensor(sources[job.src], job.f, job.origin,
+                                       job.shape))
                 samples.append(
                     DetDataSample(
                         metainfo=dict(
-                            img_shape=sizes[i],
-                            ori_shape=sizes[i],
+                            img_shape=job.shape,
+                            ori_shape=job.shape,
                             scale_factor=(1., 1.))))
-            partial = not any(
-                _is_whole(jobs[i].chip, images[jobs[i].img_idx].shape[:2])
-                for i in batch)
-            preds = self._detector_predict(
-                inputs, samples, with_focus, partial,
-                max(sizes[i][0] * sizes[i][1] for i in batch))
-            for i, pred in zip(batch, preds):
+            data = det.data_preprocessor(
+                dict(inputs=inputs, data_samples=samples), False)
+            pixels = max(jobs[i].shape[0] * jobs[i].shape[1] for i in batch)
+            dets, maps = raw_detections(
+                det, data['inputs'], data['data_samples'],
+                rpn_max=self.rpn_budget(pixels) if self.rpn_budget else None,
+                det_max=self.det_budget(pixels) if self.det_budget else None,
+                score_floor=self.score_floor,
+                with_focus=with_focus)
+            for k, i in enumerate(batch):
                 job = jobs[i]
-                inst = pred.pred_instances
-                bboxes = inst.bboxes
-                if hasattr(bboxes, 'tensor'):
-                    bboxes = bboxes.tensor
-                bboxes = bboxes.reshape(-1, 4) / job.factor
-                offset = bboxes.new_tensor(
-                    [job.chip[0], job.chip[1], job.chip[0], job.chip[1]])
-                prob = None
-                if with_focus:
-                    prob = pred.pred_focus_map.prob[0]
-                results[i] = ChipResult(bboxes + offset, inst.scores,
-                                        inst.labels, prob,
-                                        sizes[i][0] * sizes[i][1])
+                bboxes, scores, labels = dets[k]
+                bboxes = as_tensor_boxes(bboxes).reshape(-1, 4)
+                off = bboxes.new_tensor(
+                    [job.origin[0], job.origin[1]] * 2)
+                back = bboxes.new_tensor(
+                    [job.back[0] / job.f, job.back[1] / job.f] * 2)
+                mapped = (bboxes + off) * back
+                # inside the job's region (a window rounded up, or the
+                # 1-px minimum of a tiny image, reaches past it)
+                x1, y1, x2, y2 = (c * b
+                                  for c, b in zip(job.chip, job.back * 2))
+                mapped[:, 0::2] = mapped[:, 0::2].clamp(x1, x2)
+                mapped[:, 1::2] = mapped[:, 1::2].clamp(y1, y2)
+                results[i] = ChipDets(mapped, scores, labels,
+                                      None if maps is None else maps[k],
+                                      job.shape[0] * job.shape[1])
         return results
 
-    @staticmethod
-    def _image_scale(img: np.ndarray, meta: dict) -> Tuple[float, float]:
-        """``(sx, sy)`` from the given image to ``ori_shape`` (1 when the
-        pipeline did not resize)."""
-        h, w = img.shape[:2]
-        oh, ow = meta.get('ori_shape', (h, w))
-        return ow / w, oh / h
+    # ------------------------------------------------------------------
+    def merge(self,
+              dets: List[Tuple[Tensor, Tensor, Tensor]],
+              img_pixels: float,
+              device: Optional[torch.device] = None
+              ) -> Tuple[Tensor, Tensor, Tensor]:
+        """All candidates of one image merged once.
 
-    def _pack(self, data_sample: DetDataSample, img: np.ndarray,
-              bboxes: Tensor, scores: Tensor, labels: Tensor,
-              rescale: bool, extra_meta: Dict) -> DetDataSample:
-        """Store the merged detections (and stats) in the data sample."""
-        sx, sy = self._image_scale(img, data_sample.metainfo)
-        if rescale and (sx != 1 or sy != 1):
-            bboxes = bboxes * bboxes.new_tensor([sx, sy, sx, sy])
-        inst = InstanceData()
-        inst.bboxes = bboxes
-        inst.scores = scores
-        inst.labels = labels
-        data_sample.pred_instances = inst
-        data_sample.set_metainfo(extra_meta)
-        # box structures to tensors, as DetDataPreprocessor's boxtype2tensor
-        # does for plain detectors (mmdet's visualizer and metrics expect
-        # tensors; this wrapper's own preprocessor leaves samples alone)
-        for key in ('gt_instances', 'ignored_instances'):
-            gt = data_sample.get(key, None)
-            if gt is not None and isinstance(gt.get('bboxes', None),
-                                             BaseBoxes):
-                gt.bboxes = gt.bboxes.tensor
-        return data_sample
+        Args:
+            dets (list[tuple]): ``(bboxes (N_i, 4), scores (N_i, ), labels
+                (N_i, ))`` per job, original px.
+            img_pixels (float): Area of the original image (for the cap).
+            device (torch.device, optional): Of the empty result when there
+                is no candidate. Defaults to None (the CPU).
 
-    @staticmethod
-    def merge(dets: List[Tuple[Tensor, Tensor, Tensor]],
-              nms_cfg: Optional[dict],
-              max_per_img: int) -> Tuple[Tensor, Tensor, Tensor]:
-        """Merge per-scale/chip detections with
-        :func:`~mmsniper.chips.merge.merge_detections`; ``nms_cfg=None``
-        only concatenates and keeps the ``max_per_img`` best (no NMS)."""
-        if nms_cfg is not None:
-            return merge_detections(dets, nms_cfg, max_per_img)
+        Returns:
+            tuple[Tensor, Tensor, Tensor]: Per-class soft-NMS (``nms``;
+            None keeps the best only) of all candidates, capped by
+            :func:`~mmsniper.models.test_time.budgets.final_cap`, sorted by
+            decreasing score.
+        """
+        cap = final_cap(self.max_per_img, self.max_per_mpix, img_pixels)
+        if self.nms_cfg is not None:
+            nms = None if self.nms_cfg == 'default' else dict(self.nms_cfg)
+            if dets:
+                return merge_detections(dets, nms, cap)
         if not dets:
-            return (torch.zeros((0, 4)), torch.zeros((0, )),
-                    torch.zeros((0, ), dtype=torch.long))
+            return (torch.zeros((0, 4), device=device),
+                    torch.zeros((0, ), device=device),
+                    torch.zeros((0, ), dtype=torch.long, device=device))
         bboxes = torch.cat([d[0].reshape(-1, 4) for d in dets]).float()
         scores = torch.cat([d[1].reshape(-1) for d in dets]).float()
         labels = torch.cat([d[2].reshape(-1) for d in dets]).long()
         scores, order = scores.sort(descending=True, stable=True)
-        if max_per_img > 0:
-            scores, order = scores[:max_per_img], order[:max_per_img]
+        if cap > 0:
+            scores, order = scores[:cap], order[:cap]
         return bboxes[order], scores, labels[order]
 
-    def predict(self,
-                batch_inputs: List[Tensor],
-                batch_data_samples: SampleList,
-                rescale: bool = True) -> SampleList:
-        raise NotImplementedError
+    @staticmethod
+    def pack(sample: DetDataSample, img_shape: Tuple[int, int],
+             bboxes: Tensor, scores: Tensor, labels: Tensor, rescale: bool,
+             extra_meta: Dict) -> DetDataSample:
+        """Store the merged detections (and stats) in ``sample``; boxes go
+        to ``ori_shape`` pixels when the pipeline resized (``rescale``)."""
+        h, w = img_shape
+        oh, ow = sample.metainfo.get('ori_shape', (h, w))
+        if rescale and (oh != h or ow != w):
+            bboxes = bboxes * bboxes.new_tensor([ow / w, oh / h] * 2)
+        inst = InstanceData()
+        inst.bboxes = bboxes
+        inst.scores = scores
+        inst.labels = labels
+        sample.pred_instances = inst
+        sample.set_metainfo(extra_meta)
+        # box structures to tensors, as DetDataPreprocessor's boxtype2tensor
+        # does for plain detectors (mmdet's visualizer and metrics expect
+        # tensors; this wrapper's own preprocessor leaves samples alone)
+        for key in ('gt_instances', 'ignored_instances'):
+            gt = sample.get(key, None)
+            if gt is not None and isinstance(gt.get('bboxes', None),
+                                             BaseBoxes):
+                gt.bboxes = gt.bboxes.tensor
+        return sample
+
+
+def _wrapper_name(module) -> Optional[str]:
+    """The type name of ``module`` (a config dict or a module) when it is
+    a test-time wrapper, else None."""
+    if isinstance(module, BaseTTAModel):
+        return type(module).__name__
+    if not isinstance(module, dict):
+        return None
+    t = module.get('type', None)
+    if isinstance(t, type):
+        return t.__name__ if issubclass(t, BaseTTAModel) else None
+    if not isinstance(t, str):
+        return None
+    name = t.split('.')[-1]
+    if name in WRAPPER_TYPES:
+        return name
+    try:  # a registered subclass of a wrapper under another name
+        from mmdet.registry import MODELS
+        cls = MODELS.get(t)
+    except Exception:  # noqa: BLE001 - unknown type: MODELS.build says so
+        cls = None
+    if isinstance(cls, type) and issubclass(cls, BaseTTAModel):
+        return name
+    return None
+
+
+def check_not_wrapper(module, owner: str) -> None:
+    """Raise when a wrapper's ``module`` is itself a test-time wrapper.
+
+    This is what ``tools/test.py --tta`` (ours or mmdet's) builds from a
+    ``*_autofocus-test.py`` / ``*_pyramid-test.py`` leaf config, whose
+    ``model`` already is the wrapper: ``tta_model`` around it would run
+    the wrapper's test-time loop on top of another one.
+
+    Args:
+        module (dict | nn.Module): The ``module`` argument of a wrapper.
+        owner (str): The wrapper's name (in the message).
+
+    Raises:
+        ValueError: Naming the inner wrapper type.
+    """
+    name = _wrapper_name(module)
+    if name is not None:
+        raise ValueError(
+            f'{owner}: its `module` is itself a test-time wrapper ({name}): '
+            "the config's model is already a wrapper (a *_autofocus-test.py "
+            'or *_pyramid-test.py config, whose model is the wrapper around '
+            'the trained detector). Test that config without --tta, or '
+            'pass the training config with --tta.')
+
+
+def check_backbone_stub(backbone, owner: str) -> None:
+    """``backbone`` of a wrapper config exists only because mmdet's
+    ``init_detector`` reads ``config.model.backbone.init_cfg``; it must be
+    empty (the inner detector's backbone is ``module.backbone``)."""
+    if backbone:
+        raise ValueError(f'{owner}: `backbone` must be empty (it is there '
+                         'for mmdet.apis.init_detector); the inner '
+                         'detector is `module`, its backbone '
+                         f'module.backbone; got backbone={dict(backbone)}')
+
+
+def np_chips(chips) -> np.ndarray:
+    return np.asarray(chips, dtype=np.float64).reshape(-1, 4)

@@ -1,80 +1,79 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """SNIPER multi-scale inference (spec section 4): :class:`SniperMultiScaleTTA`.
 """
-from typing import List, Optional, Sequence, Union
+import math
+from typing import List, Optional, Union
 
-import numpy as np
+import torch
 import torch.nn as nn
+from mmdet.models.test_time_augs import DetTTAModel
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, OptMultiConfig
+from mmdet.utils import ConfigType
 from torch import Tensor
 
-from ...chips.merge import DEFAULT_NMS_CFG, valid_range_filter
-from ...chips.scales import parse_scale, scale_factor, scaled_size
-from .base import BaseChipTestDetector, ChipJob
+from ...chips.merge import border_prune, valid_range_filter
+from ...chips.scales import scale_factor, scaled_size
+from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
+                   check_not_wrapper)
+from .cfg_check import check_keys, check_scale_order, check_valid_ranges
 
 #: Spec 4: test scales (short side, max long side), finest first, and their
 #: valid ranges (sqrt(area) in original px; lo exclusive, hi inclusive).
 SNIPER_TEST_SCALES = ((1400, 2000), (800, 1280), (480, 512))
 SNIPER_TEST_VALID_RANGES = ((-1, 90), (32, 180), (75, -1))
-
-
-def check_scales_and_ranges(scales: Sequence, valid_ranges: Optional[Sequence],
-                            owner: str) -> list:
-    """Validate scale specs and one ``(lo, hi)`` (or None) per scale."""
-    if len(scales) == 0:
-        raise ValueError(f'{owner}: give at least one scale')
-    for spec in scales:
-        parse_scale(spec)
-    if valid_ranges is None:
-        return [None] * len(scales)
-    if len(valid_ranges) != len(scales):
-        raise ValueError(f'{owner}: {len(valid_ranges)} valid ranges for '
-                         f'{len(scales)} scales; give one (lo, hi) per scale')
-    for r in valid_ranges:
-        if r is not None and len(r) != 2:
-            raise ValueError(f'{owner}: valid range {r!r} is not a (lo, hi) '
-                             'pair')
-    return list(valid_ranges)
+#: Keys of ``tta_cfg``.
+TTA_KEYS = ('scales', 'valid_ranges') + COMMON_KEYS
 
 
 @MODELS.register_module()
-class SniperMultiScaleTTA(BaseChipTestDetector):
-    """SNIPER's multi-scale inference around any mmdet detector.
+class SniperMultiScaleTTA(ChipTestMixin, DetTTAModel):
+    """SNIPER's multi-scale inference around an mmdet detector.
 
-    For every test scale, the detector runs on the whole image resized by
-    that scale's factor (``(short, max_long)`` pairs, factors or long-side
-    targets, see :mod:`mmsniper.chips.scales`); only the detections whose
-    size lies in the scale's valid range are kept
-    (:func:`~mmsniper.chips.merge.valid_range_filter`: ``lo**2 < area <=
-    hi**2`` in original pixels); the scales are merged per class with
-    Gaussian soft-NMS (sigma 0.55) or any ``batched_nms`` config, and at
-    most ``max_per_img`` detections are kept.
+    For every test scale (finest first; factors, long-side targets or
+    ``(short, max_long)`` pairs, see :mod:`mmsniper.chips.scales`), the
+    detector runs on the whole image resized by that scale's factor (as
+    tiles when a side exceeds ``tile.size``); all candidates with a class
+    score above ``score_floor`` are kept (no per-scale NMS, spec 4), those
+    outside the scale's valid range dropped (``lo**2 < area <= hi**2`` in
+    original px); all scales are merged once per class with Gaussian
+    soft-NMS (sigma 0.55) and the best ``max(max_per_img, max_per_mpix *
+    Mpix)`` kept.
 
-    Each data sample also gets ``pixels_processed`` (sum over scales of the
-    resized image area), ``pixels_per_scale`` and ``full_pyramid_pixels``
-    in its metainfo.
+    Input: the original image (``configs/_base_/tta/sniper_pyramid.py``:
+    ``LoadImageFromFile -> LoadAnnotations -> PackDetInputs``), moved to the
+    model's device once and resized there per scale. A ``TestTimeAug``
+    pipeline with one ``Resize`` per scale (mmdet's ``--tta`` idiom) works
+    as well: augmentation ``i`` is scale ``i`` (its ``scale_factor`` must
+    match), at the cost of one host-resized copy per scale.
 
-    The test pipeline must keep the original image (no ``Resize``).
-    ``tools/test.py --mode sniper`` (or ``--tta``) wraps ``cfg.model`` in
-    this class and swaps the pipeline.
+    Each data sample gets ``pixels_processed``, ``pixels_per_scale``,
+    ``full_pyramid_pixels`` and ``scale_factors`` in its metainfo.
 
     Args:
-        detector (dict | nn.Module): Inner detector.
-        module (dict | nn.Module, optional): Alias of ``detector``.
-        tta_cfg (dict): ``scales`` (finest first, defaults to spec 4's
-            ``(1400, 2000), (800, 1280), (480, 512)``), ``valid_ranges``
-            (one ``(lo, hi)`` per scale, -1 open, None for no filter;
-            defaults to spec 4's ``(-1, 90), (32, 180), (75, -1)`` with the
-            default scales, else None), ``nms`` (``batched_nms`` config,
-            defaults to Gaussian soft-NMS sigma 0.55, score floor 1e-3;
-            None: no NMS, only the top ``max_per_img``),
-            ``max_per_img`` (defaults to 200), ``chips_per_batch`` (images
-            per detector call at one scale, or one value per scale;
-            defaults to 1), ``rpn_budget`` and ``det_budget`` (proposals and detections
-            per megapixel, see :class:`BaseChipTestDetector`; default to
-            none).
+        module (dict | nn.Module): The trained detector (``model`` of its
+            config).
+        tta_cfg (dict): ``scales`` (defaults to spec 4's ``(1400, 2000),
+            (800, 1280), (480, 512)``), ``valid_ranges`` (one ``(lo, hi)``
+            per scale, -1 open, None for no filter; spec 4's ``(-1, 90),
+            (32, 180), (75, -1)`` with the default scales, else None),
+            ``nms`` (``batched_nms`` config, defaults to Gaussian soft-NMS
+            sigma 0.55 floor 1e-3; None: no NMS), ``max_per_img`` (200),
+            ``max_per_mpix`` (None), ``score_floor`` (1e-3),
+            ``chips_per_batch`` (int or one per scale, 1), ``rpn_budget`` /
+            ``det_budget`` (``dict(per_mpix, min, max)``, see
+            :mod:`~mmsniper.models.test_time.budgets`), ``tile``
+            (``dict(size=2048, overlap=256, border_margin=8)`` input px;
+            None disables). Unknown keys raise.
+        backbone (dict, optional): Must be empty; only there because
+            ``mmdet.apis.init_detector`` reads ``model.backbone``.
+
+    Raises:
+        KeyError: An unknown ``tta_cfg`` key (with the closest valid one).
+        ValueError: Scales out of order, a valid-range count that differs
+            from the scales', a non-empty ``backbone``, or a ``module``
+            that is itself a test-time wrapper (``--tta`` on a
+            ``*_pyramid-test.py`` / ``*_autofocus-test.py`` config).
 
     Examples:
         >>> tta_model = dict(
@@ -82,94 +81,152 @@ class SniperMultiScaleTTA(BaseChipTestDetector):
         >>>     tta_cfg=dict(
         >>>         scales=[(1400, 2000), (800, 1280), (480, 512)],
         >>>         valid_ranges=[(-1, 90), (32, 180), (75, -1)],
-        >>>         nms=dict(type='soft_nms', method='gaussian', sigma=0.55,
-        >>>                  min_score=1e-3, iou_threshold=0.3),
         >>>         max_per_img=200))
-        >>> tta_pipeline = [
-        >>>     dict(type='LoadImageFromFile'),
-        >>>     dict(type='LoadAnnotations', with_bbox=True),
-        >>>     dict(type='PackDetInputs',
-        >>>          meta_keys=('img_id', 'img_path', 'ori_shape',
-        >>>                     'img_shape'))]
+        >>> # tools/test.py CONFIG CKPT --tta, or a *_pyramid-test.py config
     """
 
     def __init__(self,
-                 detector: Union[ConfigType, nn.Module, None] = None,
-                 module: Union[ConfigType, nn.Module, None] = None,
+                 module: Union[ConfigType, nn.Module],
                  tta_cfg: Optional[ConfigType] = None,
-                 data_preprocessor: Optional[ConfigType] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        tta_cfg = dict(tta_cfg or {})
-        super().__init__(
-            detector=detector,
-            module=module,
-            chips_per_batch=tta_cfg.get('chips_per_batch', 1),
-            rpn_budget=tta_cfg.get('rpn_budget', None),
-            det_budget=tta_cfg.get('det_budget', None),
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        if 'scales' in tta_cfg:
-            scales = list(tta_cfg['scales'])
-            ranges = tta_cfg.get('valid_ranges', None)
+                 backbone: Optional[dict] = None) -> None:
+        where = f'{type(self).__name__} tta_cfg'
+        cfg = dict(tta_cfg or {})
+        check_keys(where, cfg, TTA_KEYS)
+        check_backbone_stub(backbone, type(self).__name__)
+        check_not_wrapper(module, type(self).__name__)
+        super().__init__(module=module, tta_cfg=cfg)
+        self._init_runner(cfg, where)
+        if 'scales' in cfg:
+            scales = list(cfg['scales'])
+            ranges = cfg.get('valid_ranges', None)
         else:
             scales = list(SNIPER_TEST_SCALES)
-            ranges = tta_cfg.get('valid_ranges', SNIPER_TEST_VALID_RANGES)
+            ranges = cfg.get('valid_ranges', SNIPER_TEST_VALID_RANGES)
+        check_scale_order(scales, coarse_to_fine=False, where=where)
         self.scales = scales
-        self.valid_ranges = check_scales_and_ranges(scales, ranges,
-                                                    type(self).__name__)
-        nms_cfg = tta_cfg.get('nms', DEFAULT_NMS_CFG)
-        self.nms_cfg = None if nms_cfg is None else dict(nms_cfg)
-        self.max_per_img = int(tta_cfg.get('max_per_img', 200))
-        self.tta_cfg = tta_cfg
+        self.valid_ranges = check_valid_ranges(ranges, len(scales), where)
 
-    def predict(self,
-                batch_inputs: List[Tensor],
-                batch_data_samples: SampleList,
-                rescale: bool = True) -> SampleList:
-        """Multi-scale detections of a batch of original images.
+    def merge_preds(self, data_samples_list):
+        raise NotImplementedError(
+            'SniperMultiScaleTTA merges in test_step (valid ranges, '
+            'soft-NMS); it does not merge finished predictions')
+
+    def test_step(self, data: dict) -> SampleList:
+        """Multi-scale detections of a dataloader batch (plain or
+        ``TestTimeAug`` format)."""
+        images, samples, augs = self._unpack(data)
+        return self.predict_images(images, samples, augs)
+
+    @torch.no_grad()
+    def predict_images(self,
+                       images: List[Tensor],
+                       samples: SampleList,
+                       augs: Optional[list] = None,
+                       rescale: bool = True) -> SampleList:
+        """Detections of original images ``(C, H, W)`` on the device.
 
         Args:
-            batch_inputs (list[Tensor]): Original images ``(C, H, W)``.
-            batch_data_samples (list[DetDataSample]): Their data samples.
-            rescale (bool): Return boxes in ``ori_shape`` pixels (differs
-                from the input only if the pipeline resized). Defaults to
-                True.
+            images (list[Tensor]): The images.
+            samples (list[DetDataSample]): Their samples.
+            augs (list, optional): ``TestTimeAug`` input, one
+                ``(images, samples)`` per scale. Defaults to None.
+            rescale (bool): Boxes in ``ori_shape`` px. Defaults to True.
 
         Returns:
-            list[DetDataSample]: With ``pred_instances`` (merged) and the
-            pixel statistics in the metainfo.
+            list[DetDataSample]: With ``pred_instances`` and the stats.
         """
-        images = [self._to_hwc(x) for x in batch_inputs]
-        dets = [[] for _ in images]
-        pixels = [[0] * len(self.scales) for _ in images]
-        full = [0 for _ in images]
+        n = len(images)
+        sources = list(images)
+        if augs is not None:
+            self._check_augs(augs, samples)
+            sources = [img for aug in augs for img in aug[0]]
+        dets = [[] for _ in range(n)]
+        pixels = [[0] * len(self.scales) for _ in range(n)]
+        full = [0] * n
+        factors = [[] for _ in range(n)]
+        shapes = []
+        for i in range(n):
+            if augs is None:
+                shapes.append(tuple(images[i].shape[1:]))
+            else:
+                shapes.append(tuple(samples[i].ori_shape))
         for s, spec in enumerate(self.scales):
             jobs = []
-            for i, img in enumerate(images):
-                h, w = img.shape[:2]
-                f = scale_factor(spec, (h, w))
-                sh, sw = scaled_size((h, w), f)
+            for i in range(n):
+                h, w = shapes[i]
+                if augs is None:
+                    f = scale_factor(spec, (h, w))
+                    sh, sw = scaled_size((h, w), f)
+                    jobs += self.windows(i, i, f, (0., 0., float(w),
+                                                   float(h)), (sh, sw),
+                                         (1., 1.), 0., s)
+                else:
+                    src = s * n + i
+                    sh, sw = sources[src].shape[1:]
+                    f = math.sqrt(sh * sw / (h * w))
+                    jobs += self.windows(i, src, 1., (0., 0., float(sw),
+                                                      float(sh)), (sh, sw),
+                                         (w / sw, h / sh), 0., s)
                 full[i] += sh * sw
-                jobs.append(ChipJob(i, (0., 0., float(w), float(h)), f))
-            results = self.run_chips(
-                images, jobs, batch_size=self.batch_size(s))
-            for job, res in zip(jobs, results):
-                bboxes, scores, labels = res.bboxes, res.scores, res.labels
+                factors[i].append(float(f))
+            for job, res in zip(jobs, self.run_jobs(sources, jobs,
+                                                    self.batch_size(s))):
+                keep = None
                 if self.valid_ranges[s] is not None:
-                    keep = valid_range_filter(bboxes, self.valid_ranges[s])
-                    bboxes, scores, labels = (bboxes[keep], scores[keep],
-                                              labels[keep])
-                dets[job.img_idx].append((bboxes, scores, labels))
-                pixels[job.img_idx][s] += res.pixels
+                    keep = valid_range_filter(res.bboxes,
+                                              self.valid_ranges[s])
+                if job.prune > 0:
+                    chip = job.chip
+                    if augs is not None:
+                        chip = tuple(c * b for c, b in zip(chip,
+                                                           job.back * 2))
+                    pr = border_prune(res.bboxes, chip, shapes[job.img],
+                                      job.prune * job.back[0])
+                    keep = pr if keep is None else keep & pr
+                if keep is None:
+                    dets[job.img].append((res.bboxes, res.scores,
+                                          res.labels))
+                else:
+                    dets[job.img].append((res.bboxes[keep], res.scores[keep],
+                                          res.labels[keep]))
+                pixels[job.img][s] += res.pixels
         out = []
-        for i, (img, sample) in enumerate(zip(images, batch_data_samples)):
-            bboxes, scores, labels = self.merge(dets[i], self.nms_cfg,
-                                                self.max_per_img)
+        for i in range(n):
+            h, w = shapes[i]
+            bboxes, scores, labels = self.merge(dets[i], h * w,
+                                                images[i].device)
             out.append(
-                self._pack(
-                    sample, img, bboxes, scores, labels, rescale,
+                self.pack(
+                    samples[i], shapes[i],
+                    bboxes, scores, labels, rescale and augs is None,
                     dict(
-                        pixels_processed=int(np.sum(pixels[i])),
+                        pixels_processed=int(sum(pixels[i])),
                         pixels_per_scale=[int(p) for p in pixels[i]],
-                        full_pyramid_pixels=int(full[i]))))
+                        full_pyramid_pixels=int(full[i]),
+                        scale_factors=factors[i])))
         return out
+
+    def _check_augs(self, augs: list, samples: SampleList) -> None:
+        """A ``TestTimeAug`` input must have one augmentation per scale,
+        in the scales' order, with matching factors."""
+        if len(augs) != len(self.scales):
+            raise ValueError(
+                f'tta_pipeline gives {len(augs)} augmentations per image but '
+                f'tta_model.tta_cfg.scales has {len(self.scales)} scales: '
+                'give one Resize per scale, in the same order (finest '
+                'first), or use the plain pipeline of '
+                'configs/_base_/tta/sniper_pyramid.py')
+        for s, (spec, (imgs, aug_samples)) in enumerate(
+                zip(self.scales, augs)):
+            for img, sample in zip(imgs, aug_samples):
+                oh, ow = sample.ori_shape
+                want = scale_factor(spec, (oh, ow))
+                got = img.shape[2] / ow
+                if abs(got - want) > 0.02 * want + 1.5 / ow:
+                    raise ValueError(
+                        f'tta_pipeline augmentation {s} resizes image '
+                        f"{sample.get('img_path', '')} ({ow}x{oh}) by "
+                        f'{got:.4g}, but tta_model.tta_cfg.scales[{s}] = '
+                        f'{spec!r} gives {want:.4g}: the pipeline scales '
+                        'and the wrapper scales (whose valid ranges apply) '
+                        'must agree')

@@ -1,75 +1,63 @@
-"""AutoFocus test-time detector (spec 5.3 / 5.4)."""
+"""AutoFocus test-time detector (spec 5.3 / 5.4): AutoFocusDetector."""
 import math
+import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from mmdet.structures import DetDataSample
-from mmengine.registry import init_default_scope
+from mmdet.registry import MODELS
+from mmengine.config import Config, ConfigDict
 
-import mmsniper  # noqa: F401
-from mmsniper.models.test_time import AutoFocusDetector, ChipResult
-from mmsniper.models.test_time.base import chip_out_size
-from mmsniper.testing import tiny_focus_detector_cfg
-
+from mmsniper.models.detectors import focus_faster_rcnn as ffr
+from mmsniper.models.test_time import AutoFocusDetector, ChipDets
+from mmsniper.models.test_time import base as tt_base
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
-
-@pytest.fixture(scope='module')
-def detector_cfg(repo_root):
-    init_default_scope('mmdet')
-    return tiny_focus_detector_cfg(repo_root)
+AF_TEST_CFG = ('configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_'
+               'synthetic_autofocus-test.py')
 
 
-def _data(h=256, w=256, seed=0):
-    rng = np.random.default_rng(seed)
-    return dict(
-        inputs=[torch.from_numpy(rng.integers(0, 255, (3, h, w), np.uint8))],
-        data_samples=[DetDataSample(metainfo=dict(ori_shape=(h, w),
-                                                  img_shape=(h, w)))])
-
-
-def _model(detector_cfg, **kw):
-    cfg = dict(
+def _model(cfg, **kw):
+    af = dict(
         scales=[0.25, 0.5, 1.0],
         valid_ranges=None,
         focus=[dict(dilation=1, threshold=0.5, min_chip_cells=2),
                dict(dilation=1, threshold=0.5, min_chip_cells=1)],
         nms=dict(type='nms', iou_threshold=0.5))
-    cfg.update(kw)
-    return AutoFocusDetector(detector=detector_cfg, autofocus_cfg=cfg)
+    af.update(kw)
+    return AutoFocusDetector(module=cfg, autofocus_cfg=af).eval()
 
 
 def _fake(model, maps, dets, calls):
-    """``maps(job) -> (h, w) array``, ``dets(job) -> (boxes, scores)``."""
+    """``maps(job, shape) -> (h, w) array``, ``dets(job) -> (boxes,
+    scores)`` in original px."""
 
-    def run_chips(images, jobs, with_focus=False, batch_size=None):
+    def run_jobs(sources, jobs, batch_size, with_focus=False):
         out = []
         for job in jobs:
-            calls.append((job.factor, job.chip))
-            h, w = chip_out_size(job.chip, job.factor,
-                                 images[job.img_idx].shape[:2])
+            calls.append((job.f, job.chip))
+            h, w = job.shape
             shape = (math.ceil(h / 16), math.ceil(w / 16))
             prob = torch.as_tensor(maps(job, shape),
                                    dtype=torch.float32) if with_focus \
                 else None
             b, s = dets(job)
-            out.append(ChipResult(
+            out.append(ChipDets(
                 torch.tensor(b, dtype=torch.float32).reshape(-1, 4),
                 torch.tensor(s, dtype=torch.float32),
                 torch.zeros(len(s), dtype=torch.long), prob, h * w))
         return out
 
-    model.run_chips = run_chips
+    model.run_jobs = run_jobs
 
 
-def test_empty_map_gives_coarse_only(detector_cfg):
-    model = _model(detector_cfg)
+def test_empty_map_gives_coarse_only(focus_cfg, data):
+    model = _model(focus_cfg)
     calls = []
     _fake(model, lambda job, shape: np.zeros(shape),
           lambda job: ([[10, 10, 200, 200]], [0.9]), calls)
-    out = model.test_step(_data())[0]
+    out = model.test_step(data(256, 256))[0]
     assert calls == [(0.25, (0., 0., 256., 256.))]
     assert out.pixels_per_scale == [64 * 64, 0, 0]
     assert out.pixels_processed == 64 * 64
@@ -77,50 +65,52 @@ def test_empty_map_gives_coarse_only(detector_cfg):
     assert [len(c) for c in out.focus_chips] == [1, 0, 0]
     assert out.pred_instances.bboxes.tolist() == [[10., 10., 200., 200.]]
     assert out.pred_focus_map.prob.shape == (1, 4, 4)
+    assert out.pred_focus_map.stride == 16
+    assert out.scale_factors == [0.25, 0.5, 1.0]
 
 
-def test_all_positive_map_covers_image(detector_cfg):
-    model = _model(detector_cfg)
+def test_all_positive_map_covers_image(focus_cfg, data):
+    model = _model(focus_cfg)
     calls = []
-    _fake(model, lambda job, shape: np.ones(shape),
-          lambda job: ([], []), calls)
-    out = model.test_step(_data(h=200, w=256))[0]
+    _fake(model, lambda job, shape: np.ones(shape), lambda job: ([], []),
+          calls)
+    out = model.test_step(data(200, 256))[0]
     whole = (0., 0., 256., 200.)
     assert calls == [(0.25, whole), (0.5, whole), (1.0, whole)]
     # no slower than the pyramid: exactly the pyramid's pixels
     assert out.pixels_processed == out.full_pyramid_pixels
     assert out.focus_chips[2].tolist() == [list(whole)]
+    assert len(out.pred_instances) == 0
 
 
-def test_chips_recursion_border_prune_and_ranges(detector_cfg):
-    model = _model(detector_cfg, valid_ranges=[(-1, -1), (-1, 40),
-                                               (-1, -1)])
+def test_chips_recursion_border_prune_and_ranges(focus_cfg, data):
+    model = _model(focus_cfg, valid_ranges=[(-1, -1), (-1, 40), (-1, -1)])
     calls = []
 
     def maps(job, shape):
         m = np.zeros(shape)
-        if job.factor == 0.25:
+        if job.f == 0.25:
             m[3, 3] = 1  # bottom-right cell of the 4x4 coarse map
-        elif job.factor == 0.5:
+        elif job.f == 0.5:
             m[0, 0] = 1  # top-left cell of the chip's map
         return m
 
     def dets(job):
-        if job.factor == 0.5:
+        if job.f == 0.5:
             # chip [128, 128, 256, 256]: its left/top edges are inner
-            return ([[131, 150, 160, 180],    # 3 px from the inner edge
-                     [150, 150, 180, 180],    # inside, size 30: kept
-                     [150, 150, 250, 250],    # size 100 > 40: range
-                     [200, 200, 255, 255]],   # at the image border: kept*
+            return ([[131, 150, 160, 180],  # 3 px from the inner edge
+                     [150, 150, 180, 180],  # inside, size 30: kept
+                     [150, 150, 250, 250],  # size 100 > 40: range
+                     [200, 200, 255, 255]],  # at the image border: kept*
                     [0.9, 0.8, 0.7, 0.6])
-        if job.factor == 1.0:
-            # chip [128, 128, 160, 160]: all four edges inner except none
+        if job.f == 1.0:
+            # chip [128, 128, 160, 160]: all four edges inner
             return ([[130, 130, 140, 140], [140, 140, 150, 150]],
                     [0.5, 0.4])
         return ([], [])
 
     _fake(model, maps, dets, calls)
-    out = model.test_step(_data())[0]
+    out = model.test_step(data(256, 256))[0]
     # coarse cell (3, 3) -> k=2 cells -> cells [2, 4) -> px [32, 64) at
     # f=0.25 -> original [128, 256)
     assert calls[1] == (0.5, (128., 128., 256., 256.))
@@ -133,104 +123,163 @@ def test_chips_recursion_border_prune_and_ranges(detector_cfg):
     assert kept == [pytest.approx(0.8), pytest.approx(0.4)]
 
 
-def test_real_model_end_to_end(detector_cfg):
+def test_real_model_end_to_end(focus_cfg, data):
     torch.manual_seed(0)
     model = AutoFocusDetector(
-        detector=detector_cfg,
+        module=focus_cfg,
         autofocus_cfg=dict(
             scales=[64, 0.5, 1.0],
             valid_ranges=[(30, -1), (10, 60), (-1, 30)],
             focus=[dict(dilation=3, threshold=0.0, min_chip_cells=2),
                    dict(dilation=3, threshold=1.0, min_chip_cells=2)],
-            chips_per_batch=4))
-    model.init_weights()
-    model.eval()
-    with torch.no_grad():
-        out = model.test_step(_data(h=150, w=190))[0]
+            chips_per_batch=4)).eval()
+    out = model.test_step(data(150, 190))[0]
     # threshold 0: all positive -> the whole image at 0.5; 1: no chips
     assert [len(c) for c in out.focus_chips] == [1, 1, 0]
-    assert out.pixels_per_scale[2] == 0
-    assert out.pixels_per_scale[1] == 75 * 95
-    assert len(out.pred_instances.bboxes) <= 200
+    assert out.focus_chips[1].tolist() == [[0., 0., 190., 150.]]
+    assert out.pixels_per_scale == [50 * 64, 75 * 95, 0]
+    assert 0 < len(out.pred_instances.bboxes) <= 200
+    prob = out.pred_focus_map.prob
+    assert prob.shape == (1, 4, 4) and out.pred_focus_map.scale_factor == (
+        64 / 190)
 
 
-def test_chip_rpn_cfg_only_for_partial_chips(detector_cfg, monkeypatch):
-    model = _model(detector_cfg, chip_rpn_cfg=dict(max_per_img=7)).eval()
-    seen = []
-    real = model.detector.predict
-
-    def spy(inputs, samples, **kw):
-        seen.append((samples[0].img_shape,
-                     model.detector.rpn_head.test_cfg.max_per_img))
-        return real(inputs, samples, **kw)
-
-    monkeypatch.setattr(model.detector, 'predict', spy)
-    from mmsniper.models.test_time import ChipJob
-    img = np.zeros((64, 64, 3), np.uint8)
-    with torch.no_grad():
-        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
-                                ChipJob(0, (0., 0., 32., 32.), 1.)])
-    assert seen == [((64, 64), 50), ((32, 32), 7)]
-    assert model.detector.rpn_head.test_cfg.max_per_img == 50
-    # proposals per megapixel, for whole images and chips alike
-    model.rpn_budget = dict(per_mpix=1e4, min=5, max=30)
-    seen.clear()
-    with torch.no_grad():
-        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
-                                ChipJob(0, (0., 0., 16., 16.), 1.)])
-    # 64*64 px -> 41 -> max 30; 16*16 px -> 2.56 -> min 5
-    assert seen == [((64, 64), 30), ((16, 16), 5)]
-    assert model.detector.rpn_head.test_cfg.max_per_img == 50
-
-
-def test_det_budget_scales_with_pixels(detector_cfg, monkeypatch):
-    model = _model(detector_cfg,
-                   det_budget=dict(per_mpix=5e3, min=3, max=12)).eval()
-    default = model.detector.roi_head.test_cfg.max_per_img
-    seen = []
-    real = model.detector.predict
-
-    def spy(inputs, samples, **kw):
-        seen.append((samples[0].img_shape,
-                     model.detector.roi_head.test_cfg.max_per_img))
-        out = real(inputs, samples, **kw)
-        assert len(out[0].pred_instances) <= seen[-1][1]
-        return out
-
-    monkeypatch.setattr(model.detector, 'predict', spy)
-    from mmsniper.models.test_time import ChipJob
-    img = np.random.RandomState(0).randint(0, 255, (64, 64, 3), np.uint8)
-    with torch.no_grad():
-        model.run_chips([img], [ChipJob(0, (0., 0., 64., 64.), 1.),
-                                ChipJob(0, (0., 0., 32., 32.), 1.),
-                                ChipJob(0, (0., 0., 8., 8.), 1.)])
-    # 4096 px -> 20 -> max 12; 1024 px -> 5; 64 px -> 0 -> min 3
-    assert seen == [((64, 64), 12), ((32, 32), 5), ((8, 8), 3)]
-    assert model.detector.roi_head.test_cfg.max_per_img == default
-    with pytest.raises(ValueError, match='det_budget needs per_mpix'):
-        _model(detector_cfg, det_budget=dict(min=3))
-
-
-def test_small_image_factors_non_decreasing(detector_cfg):
-    model = _model(detector_cfg, scales=[512, 0.75, 1.5])
+def test_small_image_factors_non_decreasing(focus_cfg):
+    model = _model(focus_cfg, scales=[512, 0.75, 1.5])
     # 100 px image: long side 512 -> 5.12, 0.75 -> 5.12, 1.5 -> 5.12
     assert model._factors((80, 100)) == [5.12, 5.12, 5.12]
     assert model._factors((1000, 2000)) == [0.256, 0.75, 1.5]
 
 
-def test_needs_focus_head(repo_root):
-    init_default_scope('mmdet')
+def test_needs_focus_head(plain_cfg):
     with pytest.raises(ValueError, match='FocusPixel head'):
-        AutoFocusDetector(
-            detector=tiny_focus_detector_cfg(repo_root, focus=False))
+        AutoFocusDetector(module=plain_cfg)
 
 
-def test_default_cfg_is_spec(detector_cfg):
-    model = AutoFocusDetector(detector=detector_cfg)
+def test_default_cfg_is_spec(focus_cfg):
+    model = AutoFocusDetector(module=focus_cfg)
     assert model.scales == [(480, 512), (800, 1280), (1400, 2000)]
+    assert model.valid_ranges == [(75, -1), (32, 180), (-1, 75)]
     assert [(t['dilation'], t['threshold'], t['min_chip_cells'])
             for t in model.transitions] == [(3, 0.02, 16), (3, 0.2, 20)]
     assert model.border_margin == 10 and model.max_per_img == 200
-    with pytest.raises(ValueError, match='transitions'):
-        _model(detector_cfg, focus=[dict(dilation=1, threshold=.5,
-                                         min_chip_cells=1)])
+    assert model.stride == 16
+
+
+def test_missing_focus_weights_raise(focus_cfg, tmp_path):
+    torch.manual_seed(0)
+    trained = MODELS.build(focus_cfg).state_dict()
+    without = {k: v for k, v in trained.items()
+               if not k.startswith('focus_head.')}
+    assert len(without) < len(trained)
+    model = AutoFocusDetector(module=focus_cfg)
+    # torch: the wrapper's own keys (module.*), even with strict=False
+    with pytest.raises(RuntimeError, match='no FocusPixel head weights'):
+        model.load_state_dict({f'module.{k}': v
+                               for k, v in without.items()}, strict=False)
+    # mmengine (init_detector, the runner): a detector checkpoint file
+    from mmengine.runner import load_checkpoint
+    torch.save(dict(state_dict=without), tmp_path / 'sniper.pth')
+    with pytest.raises(RuntimeError, match='random head'):
+        load_checkpoint(model, str(tmp_path / 'sniper.pth'))
+    # with the head's weights it loads, both ways
+    torch.save(dict(state_dict=trained), tmp_path / 'autofocus.pth')
+    load_checkpoint(model, str(tmp_path / 'autofocus.pth'))
+    for k, v in trained.items():
+        assert torch.equal(model.module.state_dict()[k], v), k
+    model.load_state_dict({f'module.{k}': v for k, v in trained.items()})
+
+
+def test_tiny_and_strip_images(focus_cfg, data, monkeypatch):
+    """A 1 x 1 image and a 300 x 20000 strip: results, no crash; the strip
+    runs as tiles of at most tile.size at every scale."""
+    torch.manual_seed(0)
+    focus = dict(dilation=1, threshold=0.0, min_chip_cells=2)
+    budget = dict(per_mpix=1e3, min=20, max=50)
+    model = _model(focus_cfg, scales=[64, 2.0], focus=focus,
+                   det_budget=budget)
+    out = model.test_step(data(1, 1))[0]
+    assert out.scale_factors == [64., 64.]  # clamped: never coarser
+    assert [len(c) for c in out.focus_chips] == [1, 1]
+    assert out.pixels_per_scale == [64 * 64, 64 * 64]
+    b = out.pred_instances.bboxes
+    assert b.shape[1] == 4 and ((b >= 0) & (b <= 1 + 1e-4)).all()
+
+    shapes = []
+    real = tt_base.crop_resize_tensor
+
+    def spy(src, f, origin, shape, *a, **k):
+        shapes.append((f, tuple(shape)))
+        return real(src, f, origin, shape, *a, **k)
+
+    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    strip = _model(focus_cfg, scales=[0.125, 0.25], focus=focus,
+                   det_budget=budget,
+                   tile=dict(size=1024, overlap=128, border_margin=8))
+    out = strip.test_step(data(300, 20000))[0]
+    coarse = [s for f, s in shapes if f == 0.125]
+    fine = [s for f, s in shapes if f == 0.25]
+    assert len(coarse) == 3  # 37 x 2500 as 3 tiles
+    # one all-positive chip per coarse tile; the three overlap and are
+    # fused into the whole strip, 5000 x 75 at 0.25: 6 tiles
+    assert len(fine) == 6
+    fused_px = sum(h * w for h, w in fine)
+    assert max(max(s) for _, s in shapes) <= 1024
+    assert 'pred_focus_map' not in out  # the coarse pass was tiled
+    assert out.focus_chips[1].tolist() == [[0, 0, 20000, 300]]
+    shapes.clear()
+    unfused = _model(focus_cfg, scales=[0.125, 0.25], focus=focus,
+                     det_budget=budget, fuse_chips=False,
+                     tile=dict(size=1024, overlap=128, border_margin=8))
+    out = unfused.test_step(data(300, 20000))[0]
+    # the original's behaviour: one chip per coarse tile, overlapping, so
+    # the fine scale processes more pixels
+    assert len(out.focus_chips[1]) == 3
+    assert sum(h * w for f, (h, w) in shapes if f == 0.25) > fused_px
+    b = out.pred_instances.bboxes
+    assert (b[:, 2] <= 20000 + 1e-3).all() and (b[:, 3] <= 300 + 1e-3).all()
+
+
+def test_wrapper_around_wrapper_raises(focus_cfg, repo_root):
+    with pytest.raises(ValueError, match='already a wrapper'):
+        AutoFocusDetector(
+            module=dict(type='SniperMultiScaleTTA', module=focus_cfg))
+    with pytest.raises(ValueError, match='AutoFocusDetector'):
+        AutoFocusDetector(module=AutoFocusDetector(module=focus_cfg))
+    # mmdet's tools/test.py --tta on the *_autofocus-test.py leaf config
+    cfg = Config.fromfile(osp.join(repo_root, AF_TEST_CFG))
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    with pytest.raises(ValueError, match=r'already a wrapper.*--tta'):
+        MODELS.build(cfg.model)
+
+
+def test_single_scale_warning(focus_cfg, data, monkeypatch):
+    """FocusFasterRCNN.predict outside a wrapper warns once (single scale,
+    how to get AutoFocus); AutoFocusDetector never triggers it."""
+    logged = []
+    monkeypatch.setattr(ffr, '_state', dict(noted=False, wrapped=0))
+    monkeypatch.setattr(
+        ffr, 'print_log',
+        lambda msg, logger=None, level=None: logged.append((msg, level)))
+    torch.manual_seed(0)
+    model = _model(focus_cfg, scales=[0.5, 1.0],
+                   focus=dict(dilation=1, threshold=0.0, min_chip_cells=2))
+    model.test_step(data(64, 96))
+    assert logged == []  # raw_detections, never predict
+
+    def plain_batch():
+        d = data(64, 96)
+        d['data_samples'][0].set_metainfo(dict(scale_factor=(1., 1.)))
+        return d
+
+    with ffr.inside_test_time_wrapper():  # the fallback path of wrappers
+        model.module.test_step(plain_batch())
+    assert logged == []
+    for _ in range(2):
+        out = model.module.test_step(plain_batch())[0]
+    assert 'pred_focus_map' in out
+    import logging
+    assert len(logged) == 1 and logged[0][1] == logging.WARNING
+    msg = logged[0][0]
+    assert 'single scale' in msg and '--tta' in msg
+    assert '_autofocus-test.py' in msg

@@ -1,113 +1,79 @@
-"""SNIPER multi-scale inference wrapper (spec 4)."""
+"""SNIPER multi-scale inference wrapper (spec 4): SniperMultiScaleTTA."""
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
 from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample
-from mmengine.registry import init_default_scope
+from mmengine.config import Config, ConfigDict
 
-import mmsniper  # noqa: F401
-from mmsniper.models.test_time import ChipResult, SniperMultiScaleTTA
-from mmsniper.models.test_time.base import chip_out_size, crop_resize
-from mmsniper.testing import tiny_focus_detector_cfg
-
+from mmsniper.models.test_time import (AutoFocusDetector, ChipDets,
+                                       SniperMultiScaleTTA)
+from mmsniper.models.test_time import base as tt_base
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
 
-@pytest.fixture(scope='module')
-def detector_cfg(repo_root):
-    init_default_scope('mmdet')
-    return tiny_focus_detector_cfg(repo_root, focus=False)
+def _model(cfg, **kw):
+    tta = dict(scales=[2.0, 1.0, 64], valid_ranges=None)
+    tta.update(kw)
+    return SniperMultiScaleTTA(module=cfg, tta_cfg=tta).eval()
 
 
-def _data(h=120, w=200, n=1, seed=0):
-    rng = np.random.default_rng(seed)
-    inputs = [torch.from_numpy(rng.integers(0, 255, (3, h, w), np.uint8))
-              for _ in range(n)]
-    samples = [DetDataSample(metainfo=dict(ori_shape=(h, w), img_shape=(h, w),
-                                           img_id=i)) for i in range(n)]
-    return dict(inputs=inputs, data_samples=samples)
-
-
-def test_crop_resize_geometry():
-    # a horizontal ramp: value = x (original px)
-    img = np.tile(np.arange(200, dtype=np.uint8)[None, :, None], (50, 1, 3))
-    out = crop_resize(img, (40., 10., 120., 30.), 1.0, (20, 80))
-    assert out.shape == (20, 80, 3) and out[0, 0, 0] == 40
-    out = crop_resize(img, (40., 10., 120., 30.), 2.0, (40, 160))
-    # output pixel u samples x = 40 + (u + .5) / 2 - .5
-    assert abs(int(out[0, 10, 0]) - (40 + 10.5 / 2 - .5)) <= 1
-    assert chip_out_size((0, 0, 200, 50), 0.333, (50, 200)) == (16, 66)
-    assert chip_out_size((10, 10, 20.4, 30), 2., (50, 200)) == (40, 21)
-
-
-def test_runs_and_reports_pixels(detector_cfg):
-    model = SniperMultiScaleTTA(
-        detector=detector_cfg,
-        tta_cfg=dict(scales=[2.0, 1.0, 64], valid_ranges=None,
-                     chips_per_batch=2))
-    model.eval()
-    with torch.no_grad():
-        out = model.test_step(_data(n=2))
+def test_runs_and_reports_pixels(plain_cfg, data):
+    torch.manual_seed(0)
+    model = _model(plain_cfg, chips_per_batch=2)
+    out = model.test_step(data(120, 200, n=2))
     assert len(out) == 2
     s = out[0]
     assert s.pixels_per_scale == [240 * 400, 120 * 200, 38 * 64]
     assert s.pixels_processed == sum(s.pixels_per_scale)
     assert s.full_pyramid_pixels == s.pixels_processed
+    assert s.scale_factors == [2.0, 1.0, 64 / 200]
     b = s.pred_instances.bboxes
-    assert len(b) <= 200 and b.shape[1] == 4
-    assert (b[:, 0] >= -1e-3).all() and (b[:, 2] <= 200 + 1e-3).all()
+    assert 0 < len(b) <= 200 and b.shape[1] == 4
+    assert (b[:, 0::2] >= -1e-3).all() and (b[:, 0::2] <= 200 + 1e-3).all()
+    assert (b[:, 1::2] >= -1e-3).all() and (b[:, 1::2] <= 120 + 1e-3).all()
+    sc = s.pred_instances.scores
+    assert (sc[:-1] >= sc[1:]).all()  # sorted
 
 
-def test_default_cfg_is_spec(detector_cfg):
-    model = SniperMultiScaleTTA(module=detector_cfg)
+def test_default_cfg_is_spec(plain_cfg):
+    model = SniperMultiScaleTTA(module=plain_cfg)
     assert model.scales == [(1400, 2000), (800, 1280), (480, 512)]
     assert list(model.valid_ranges) == [(-1, 90), (32, 180), (75, -1)]
-    assert model.nms_cfg['type'] == 'soft_nms' and model.max_per_img == 200
-    with pytest.raises(ValueError, match='valid ranges'):
-        SniperMultiScaleTTA(detector=detector_cfg,
-                            tta_cfg=dict(scales=[1.0, 2.0],
-                                         valid_ranges=[(-1, 5)]))
-    with pytest.raises(ValueError, match='exactly one'):
-        SniperMultiScaleTTA()
-    per_scale = SniperMultiScaleTTA(
-        detector=detector_cfg, tta_cfg=dict(chips_per_batch=(2, 2, 4)))
-    assert [per_scale.batch_size(s) for s in range(4)] == [2, 2, 4, 4]
-    with pytest.raises(ValueError, match='chips_per_batch'):
-        SniperMultiScaleTTA(detector=detector_cfg,
-                            tta_cfg=dict(chips_per_batch=0))
+    assert model.nms_cfg == 'default' and model.max_per_img == 200
+    assert model.tile == dict(size=2048, overlap=256, border_margin=8.)
+    assert model.score_floor == 1e-3
     with pytest.raises(NotImplementedError):
-        model.loss(None, None)
+        model.merge_preds([])
 
 
-def _fake_run_chips(per_factor):
-    """run_chips returning fixed original-px detections per factor."""
+def _fake_run_jobs(per_factor, seen=None):
+    """run_jobs returning fixed original-px candidates per factor."""
 
-    def run_chips(images, jobs, with_focus=False, batch_size=None):
+    def run_jobs(sources, jobs, batch_size, with_focus=False):
         out = []
         for job in jobs:
-            b, s, lab = per_factor[job.factor]
-            out.append(ChipResult(
+            if seen is not None:
+                seen.append(job)
+            b, s, lab = per_factor[job.f]
+            out.append(ChipDets(
                 torch.tensor(b, dtype=torch.float32).reshape(-1, 4),
                 torch.tensor(s, dtype=torch.float32),
                 torch.tensor(lab, dtype=torch.long), None, 7))
         return out
 
-    return run_chips
+    return run_jobs
 
 
-def test_valid_ranges_and_merge(detector_cfg, monkeypatch):
-    model = SniperMultiScaleTTA(
-        detector=detector_cfg,
-        tta_cfg=dict(
-            scales=[2.0, 1.0, 0.5],
-            valid_ranges=[(-1, 20), (10, 60), (40, -1)],
-            nms=dict(type='nms', iou_threshold=0.5),
-            max_per_img=3))
-    small = [0, 0, 10, 10]   # size 10
-    mid = [50, 50, 80, 80]   # 30
-    big = [0, 0, 100, 100]   # 100
+def test_valid_ranges_and_merge(plain_cfg, data, monkeypatch):
+    model = _model(plain_cfg, scales=[2.0, 1.0, 0.5],
+                   valid_ranges=[(-1, 20), (10, 60), (40, -1)],
+                   nms=dict(type='nms', iou_threshold=0.5), max_per_img=3)
+    small = [0, 0, 10, 10]  # size 10
+    mid = [50, 50, 80, 80]  # 30
+    big = [0, 0, 100, 100]  # 100
     per_factor = {
         # fine: keeps only size <= 20
         2.0: ([small, mid, big], [0.9, 0.8, 0.7], [0, 0, 0]),
@@ -116,64 +82,180 @@ def test_valid_ranges_and_merge(detector_cfg, monkeypatch):
         # coarse: size > 40
         0.5: ([small, [52, 50, 80, 80], big], [0.5, 0.99, 0.65], [0, 0, 1]),
     }
-    monkeypatch.setattr(model, 'run_chips', _fake_run_chips(per_factor))
-    out = model.test_step(_data(h=100, w=100))[0]
+    monkeypatch.setattr(model, 'run_jobs', _fake_run_jobs(per_factor))
+    out = model.test_step(data(100, 100))[0]
     got = sorted(zip(out.pred_instances.scores.tolist(),
                      out.pred_instances.labels.tolist()), reverse=True)
-    # fine: small 0.9; mid: mid' 0.85; coarse: big 0.65 (label 1).
-    # Per-class NMS: the mid boxes of other scales were filtered, so the
-    # merge keeps 0.9 (small), 0.85 (mid) and 0.65 (big) -> max 3
     assert got == [(pytest.approx(0.9), 0), (pytest.approx(0.85), 0),
                    (pytest.approx(0.65), 1)]
     assert out.pixels_processed == 21
 
 
-def test_soft_nms_merge_across_scales(detector_cfg, monkeypatch):
-    model = SniperMultiScaleTTA(
-        detector=detector_cfg,
-        tta_cfg=dict(scales=[1.0, 0.5], valid_ranges=None))
+def test_soft_nms_merge_across_scales(plain_cfg, data, monkeypatch):
+    model = _model(plain_cfg, scales=[1.0, 0.5])
     box = [10, 10, 50, 50]
     per_factor = {1.0: ([box], [0.9], [2]), 0.5: ([box], [0.8], [2])}
-    monkeypatch.setattr(model, 'run_chips', _fake_run_chips(per_factor))
-    out = model.test_step(_data(h=100, w=100))[0]
+    monkeypatch.setattr(model, 'run_jobs', _fake_run_jobs(per_factor))
+    out = model.test_step(data(100, 100))[0]
     scores = out.pred_instances.scores.tolist()
     # Gaussian soft-NMS (sigma 0.55): the duplicate decays by exp(-1/0.55)
     assert scores[0] == pytest.approx(0.9)
     assert scores[1] == pytest.approx(0.8 * np.exp(-1 / 0.55), rel=1e-4)
 
 
-def test_run_chips_maps_to_original(detector_cfg, monkeypatch):
-    model = SniperMultiScaleTTA(detector=detector_cfg)
+def _spy_raw(monkeypatch, box=(10., 20., 30., 40.)):
+    """Replace raw_detections in the job runner: one fixed box (input px)
+    per input; records shapes and budgets."""
     seen = []
 
-    def fake_predict(inputs, samples, with_focus, partial_chips=False,
-                     pixels=0):
-        from mmengine.structures import InstanceData
-        for x, s in zip(inputs, samples):
-            seen.append((tuple(x.shape), s.img_shape))
-            s.pred_instances = InstanceData(
-                bboxes=torch.tensor([[10., 20., 30., 40.]]),
-                scores=torch.tensor([0.5]), labels=torch.tensor([1]))
-        return samples
+    def fake(det, inputs, samples, rpn_max=None, det_max=None,
+             score_floor=1e-3, with_focus=False):
+        seen.append(dict(shapes=[s.img_shape for s in samples],
+                         batch=tuple(inputs.shape), rpn_max=rpn_max,
+                         det_max=det_max))
+        dets = [(torch.tensor([box]), torch.tensor([0.5]),
+                 torch.tensor([1])) for _ in samples]
+        return dets, None
 
-    monkeypatch.setattr(model, '_detector_predict', fake_predict)
-    from mmsniper.models.test_time import ChipJob
-    img = np.zeros((100, 200, 3), np.uint8)
-    res = model.run_chips([img], [ChipJob(0, (40., 10., 120., 60.), 2.0),
-                                  ChipJob(0, (0., 0., 200., 100.), 0.5)])
-    assert seen[0] == ((3, 100, 160), (100, 160))  # big chip first
-    assert seen[1] == ((3, 50, 100), (50, 100))
-    assert res[0].bboxes.tolist() == [[45., 20., 55., 30.]]
-    assert res[1].bboxes.tolist() == [[20., 40., 60., 80.]]
-    assert res[0].pixels == 100 * 160
+    monkeypatch.setattr(tt_base, 'raw_detections', fake)
+    return seen
 
 
-def test_loads_plain_detector_checkpoint(detector_cfg):
-    det = MODELS.build(detector_cfg)
-    model = SniperMultiScaleTTA(detector=detector_cfg)
-    model.load_state_dict(det.state_dict())
+def test_run_jobs_maps_to_original(plain_cfg, monkeypatch):
+    model = _model(plain_cfg)
+    seen = _spy_raw(monkeypatch)
+    img = torch.zeros((3, 100, 200), dtype=torch.uint8)
+    jobs = (model.windows(0, 0, 0.5, (0., 0., 200., 100.), (50, 100),
+                          (1., 1.), 0., 0) +
+            model.windows(0, 0, 2.0, (40., 10., 120., 60.), (100, 160),
+                          (1., 1.), 0., 1))
+    res = model.run_jobs([img], jobs, batch_size=1)
+    # the biggest input runs first
+    assert [s['shapes'] for s in seen] == [[(100, 160)], [(50, 100)]]
+    assert seen[0]['batch'] == (1, 3, 128, 160)  # padded to 32
+    # input px -> + window origin -> / factor
+    assert res[0].bboxes.tolist() == [[20., 40., 60., 80.]]
+    assert res[1].bboxes.tolist() == [[45., 20., 55., 30.]]
+    assert res[1].pixels == 100 * 160 and res[0].pixels == 50 * 100
+
+
+def test_budgets_per_input_pixels(plain_cfg, monkeypatch):
+    model = _model(plain_cfg, rpn_budget=dict(per_mpix=1e4, min=5, max=30),
+                   det_budget=dict(per_mpix=5e3, min=3, max=12))
+    seen = _spy_raw(monkeypatch)
+    img = torch.zeros((3, 64, 64), dtype=torch.uint8)
+    jobs = []
+    for side in (64, 32, 8):
+        jobs += model.windows(0, 0, 1.0, (0., 0., side, side), (side, side),
+                              (1., 1.), 0., 0)
+    model.run_jobs([img], jobs, batch_size=1)
+    # 4096 px: 41 -> 30 proposals, 20 -> 12 candidates; 1024 px: 10, 5;
+    # 64 px: 1 -> 5, 0 -> 3
+    assert [(s['rpn_max'], s['det_max']) for s in seen] == [(30, 12),
+                                                             (10, 5), (5, 3)]
+    plain = _model(plain_cfg)
+    seen.clear()
+    plain.run_jobs([img], jobs[:1], batch_size=1)
+    assert seen[0]['rpn_max'] is None and seen[0]['det_max'] is None
+
+
+def test_tile_chips_keep_image_borders(plain_cfg):
+    """A tile reaching the image border keeps it as a border (not pruned
+    there), also when the whole-image window is floor(side * f) wide."""
+    model = _model(plain_cfg, tile=dict(size=64, overlap=16,
+                                        border_margin=8))
+    jobs = model.windows(0, 0, 0.1, (0., 0., 1005., 300.), (30, 100),
+                         (1., 1.), 0., 0)
+    assert len(jobs) == 2
+    assert jobs[0].chip[0] == 0 and jobs[-1].chip[2] == 1005.
+    assert jobs[0].chip[2] == pytest.approx(580.)
+    assert jobs[-1].chip[0] == pytest.approx(420.)
+    assert all(j.prune == pytest.approx(80.) for j in jobs)  # 8 / 0.1
+
+
+def test_loads_plain_detector_checkpoint(plain_cfg):
+    det = MODELS.build(plain_cfg)
+    model = SniperMultiScaleTTA(module=plain_cfg)
+    from mmengine.runner.checkpoint import load_state_dict
+    load_state_dict(model, det.state_dict())  # mmengine: plain keys
     for k, v in det.state_dict().items():
-        assert torch.equal(model.detector.state_dict()[k], v)
-    # a wrapper checkpoint loads as well
-    model2 = SniperMultiScaleTTA(detector=detector_cfg)
-    model2.load_state_dict(model.state_dict())
+        assert torch.equal(model.module.state_dict()[k], v)
+    model2 = SniperMultiScaleTTA(module=plain_cfg)
+    model2.load_state_dict(model.state_dict())  # torch: module.* keys
+
+
+def test_test_time_aug_input(plain_cfg, data):
+    """mmdet's --tta format (one Resize per scale, host-resized): same
+    factors as the plain input, boxes in original px; a pipeline whose
+    factors disagree with the scales raises."""
+    torch.manual_seed(0)
+    model = _model(plain_cfg, scales=[1.0, 0.5])
+    d = data(64, 96)
+    img, sample = d['inputs'][0], d['data_samples'][0]
+    half = torch.nn.functional.interpolate(
+        img[None].float(), size=(32, 48), mode='bilinear')[0].byte()
+    s1, s2 = sample.clone(), sample.clone()
+    s2.set_metainfo(dict(img_shape=(32, 48)))
+    out = model.test_step(dict(inputs=[[img], [half]],
+                               data_samples=[[s1], [s2]]))[0]
+    assert out.pixels_per_scale == [64 * 96, 32 * 48]
+    assert out.scale_factors == [1.0, 0.5]
+    b = out.pred_instances.bboxes
+    assert (b[:, 2] <= 96 + 1e-3).all() and (b[:, 3] <= 64 + 1e-3).all()
+    with pytest.raises(ValueError, match='augmentations per image'):
+        model.test_step(dict(inputs=[[img]], data_samples=[[s1.clone()]]))
+    with pytest.raises(ValueError, match='must agree'):
+        model.test_step(dict(inputs=[[half], [img]],
+                             data_samples=[[s2.clone()], [s1.clone()]]))
+
+
+def test_tiny_and_strip_images(plain_cfg, data, monkeypatch):
+    """A 1 x 1 image and a 300 x 20000 strip: results, no crash; the strip
+    runs as tiles of at most tile.size."""
+    torch.manual_seed(0)
+    model = _model(plain_cfg, scales=[2.0, 0.5], det_budget=dict(
+        per_mpix=1e3, min=20, max=50))
+    out = model.test_step(data(1, 1))[0]
+    assert out.pixels_per_scale == [4, 1]
+    b = out.pred_instances.bboxes
+    assert b.shape[1] == 4 and ((b >= 0) & (b <= 1 + 1e-4)).all()
+
+    shapes = []
+    real = tt_base.crop_resize_tensor
+
+    def spy(src, f, origin, shape, *a, **k):
+        shapes.append(tuple(shape))
+        return real(src, f, origin, shape, *a, **k)
+
+    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    strip = _model(plain_cfg, scales=[0.25, 0.125], tile=dict(size=1024,
+                                                              overlap=128),
+                   det_budget=dict(per_mpix=1e3, min=20, max=50))
+    out = strip.test_step(data(300, 20000))[0]
+    assert len(shapes) > 2 and max(max(s) for s in shapes) <= 1024
+    # 75 x 5000 at 0.25 as 6 tiles, 37 x 2500 at 0.125 as 3
+    assert len(shapes) == 6 + 3
+    assert out.full_pyramid_pixels == 75 * 5000 + 37 * 2500
+    assert out.pixels_per_scale[0] > 75 * 5000  # the overlaps
+    b = out.pred_instances.bboxes
+    assert len(b) > 0 and (b[:, 2] <= 20000 + 1e-3).all()
+
+
+def test_wrapper_around_wrapper_raises(plain_cfg, focus_cfg, repo_root):
+    inner = dict(type='AutoFocusDetector', module=focus_cfg)
+    with pytest.raises(ValueError, match='already a wrapper'):
+        SniperMultiScaleTTA(module=inner)
+    with pytest.raises(ValueError, match=r'already a wrapper.*without --tta'):
+        SniperMultiScaleTTA(
+            module=dict(type='mmdet.DetTTAModel', module=plain_cfg))
+    built = SniperMultiScaleTTA(module=plain_cfg)
+    with pytest.raises(ValueError, match='SniperMultiScaleTTA'):
+        AutoFocusDetector(module=built)
+    # what mmdet's tools/test.py --tta builds from a *_pyramid-test.py
+    # leaf config (its model already is the wrapper)
+    cfg = Config.fromfile(osp.join(
+        repo_root, 'configs/sniper/'
+        'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'))
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    with pytest.raises(ValueError, match='already a wrapper'):
+        MODELS.build(cfg.model)

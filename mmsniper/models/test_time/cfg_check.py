@@ -1,0 +1,143 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
+"""Checks of the test-time settings: unknown keys and scale order.
+
+A typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus transition would
+otherwise be ignored silently (identical results); it raises here with the
+closest valid key and the list of valid keys.
+"""
+import difflib
+import numbers
+from typing import Iterable, Optional, Sequence, Tuple
+
+from ...chips.scales import parse_scale, scale_factor
+
+
+def check_keys(where: str, cfg: dict, valid: Iterable[str]) -> None:
+    """Raise ``KeyError`` for keys of ``cfg`` not in ``valid``.
+
+    Args:
+        where (str): What ``cfg`` is, e.g. ``'AutoFocusDetector
+            autofocus_cfg'`` (named in the message).
+        cfg (dict): The settings.
+        valid (Iterable[str]): The accepted keys.
+
+    Raises:
+        KeyError: Naming each unknown key, its closest valid key ('did you
+            mean') and the valid keys.
+    """
+    valid = list(valid)
+    unknown = [k for k in cfg if k not in valid]
+    if not unknown:
+        return
+    hints = []
+    for k in unknown:
+        close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.6)
+        hints.append(f'{k!r} (did you mean {close[0]!r}?)' if close else
+                     repr(k))
+    raise KeyError(f'{where}: unknown key{"s" if len(unknown) > 1 else ""} '
+                   f'{", ".join(hints)}; valid keys: {valid}')
+
+
+#: The image shape at which scale specs of different kinds (a factor and a
+#: long-side target) are compared; specs of one kind compare on any image.
+REFERENCE_SHAPE: Tuple[int, int] = (3000, 4000)
+
+
+def _wrong_way(a: float, b: float, coarse_to_fine: bool) -> bool:
+    """``b`` after ``a`` goes the wrong way (with a relative tolerance)."""
+    if coarse_to_fine:
+        return b < a * (1 - 1e-6)
+    return b > a * (1 + 1e-6)
+
+
+def check_scale_order(scales: Sequence, coarse_to_fine: bool,
+                      where: str) -> None:
+    """Raise ``ValueError`` when ``scales`` are not ordered.
+
+    Every spec must parse (:func:`~mmsniper.chips.scales.parse_scale`).
+    Adjacent specs must not go the wrong way: ``[512, 1.5, 0.75]`` is not
+    coarse to fine. Specs of one kind (two factors, two long-side targets)
+    are compared directly. Two ``(short, max_long)`` pairs go the wrong way
+    when one side does and the other does not go the right way (e.g.
+    ``(800, 1280)`` before ``(480, 1280)`` coarse to fine); when the sides
+    disagree (``(480, 2000)`` then ``(800, 1280)``), and between specs of
+    different kinds, whose order depends on the image, the factors are
+    compared at :data:`REFERENCE_SHAPE`. Equal scales are allowed; the
+    wrappers still clamp per image (an image smaller than a long-side
+    target).
+
+    Args:
+        scales (Sequence): Scale specs.
+        coarse_to_fine (bool): The order wanted (AutoFocus: True;
+            SNIPER's pyramid: finest first, False).
+        where (str): Named in the message.
+
+    Raises:
+        ValueError: Naming the two specs out of order.
+    """
+    if len(scales) == 0:
+        raise ValueError(f'{where}: give at least one scale')
+    parsed = [parse_scale(spec) for spec in scales]
+    order = 'coarse to fine' if coarse_to_fine else 'finest first'
+    for k in range(len(scales) - 1):
+        (ka, a1, a2), (kb, b1, b2) = parsed[k], parsed[k + 1]
+        if ka == kb == 'short':
+            wrong_sides = [_wrong_way(a1, b1, coarse_to_fine),
+                           _wrong_way(a2, b2, coarse_to_fine)]
+            right_sides = [_wrong_way(b1, a1, coarse_to_fine),
+                           _wrong_way(b2, a2, coarse_to_fine)]
+            if any(wrong_sides) and any(right_sides):
+                wrong = _wrong_way(
+                    scale_factor(scales[k], REFERENCE_SHAPE),
+                    scale_factor(scales[k + 1], REFERENCE_SHAPE),
+                    coarse_to_fine)
+            else:
+                wrong = any(wrong_sides)
+        elif ka == kb:
+            wrong = _wrong_way(a1, b1, coarse_to_fine)
+        else:
+            wrong = _wrong_way(
+                scale_factor(scales[k], REFERENCE_SHAPE),
+                scale_factor(scales[k + 1], REFERENCE_SHAPE), coarse_to_fine)
+        if wrong:
+            raise ValueError(
+                f'{where}: scales {list(scales)} are not ordered {order}: '
+                f'{scales[k]!r} comes before {scales[k + 1]!r}')
+
+
+def check_valid_ranges(valid_ranges: Optional[Sequence], num_scales: int,
+                       where: str) -> list:
+    """One ``(lo, hi)`` pair (original px, -1 open) or None per scale.
+
+    Args:
+        valid_ranges (Sequence, optional): The ranges; None: no filter.
+        num_scales (int): Number of scales.
+        where (str): Named in the messages.
+
+    Returns:
+        list: ``num_scales`` tuples ``(lo, hi)`` or None.
+
+    Raises:
+        ValueError: A count that differs from ``num_scales``, a range that
+            is not two numbers, or ``lo >= hi`` with both bounded.
+    """
+    if valid_ranges is None:
+        return [None] * num_scales
+    if len(valid_ranges) != num_scales:
+        raise ValueError(f'{where}: {len(valid_ranges)} valid ranges for '
+                         f'{num_scales} scales; give one (lo, hi) per scale')
+    out = []
+    for r in valid_ranges:
+        if r is None:
+            out.append(None)
+            continue
+        if not isinstance(r, (tuple, list)) or len(r) != 2 or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool)
+                for v in r):
+            raise ValueError(f'{where}: valid range {r!r} is not a (lo, hi) '
+                             'pair of numbers (-1 open)')
+        lo, hi = float(r[0]), float(r[1])
+        if lo > 0 and hi > 0 and lo >= hi:
+            raise ValueError(f'{where}: valid range {tuple(r)} has lo >= hi')
+        out.append(tuple(r))
+    return out

@@ -1,0 +1,193 @@
+"""mmdet's own Python API on the test-time leaf configs (random weights,
+CPU, small images): ``init_detector`` builds the wrapper and loads the
+training checkpoint into its inner detector, ``inference_detector`` and
+``DetInferencer`` return the wrapper's detections with its pixel counts;
+:func:`mmsniper.apis.tta_config` on a training config is the leaf config;
+the errors name what to change."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmdet.apis import DetInferencer, inference_detector, init_detector
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+
+import mmsniper  # noqa: F401
+from mmsniper.apis import is_tta_model, tta_config
+from mmsniper.chips.scales import scale_factor, scaled_size
+from mmsniper.engine import resolve_sniper_block
+from mmsniper.models import AutoFocusDetector, SniperMultiScaleTTA
+
+AF_TRAIN = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+AF_LEAF = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py'  # noqa: E501
+AF_PYRAMID_LEAF = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'  # noqa: E501
+SNIPER_TRAIN = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
+SNIPER_LEAF = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'  # noqa: E501
+PLAIN = 'configs/synthetic/faster-rcnn_r18-w16_fpn_quickstart_synthetic.py'
+
+#: leaf config -> (wrapper, inner detector, checkpoint fixture)
+LEAVES = {
+    'autofocus': (AF_LEAF, AutoFocusDetector, 'FocusFasterRCNN', 'af_ckpt'),
+    'af-pyramid': (AF_PYRAMID_LEAF, SniperMultiScaleTTA, 'FocusFasterRCNN',
+                   'af_ckpt'),
+    'sniper-pyramid': (SNIPER_LEAF, SniperMultiScaleTTA, 'FasterRCNN',
+                       'sniper_ckpt'),
+}
+
+
+def _img(h=240, w=320, seed=0):
+    return np.random.default_rng(seed).integers(0, 255, (h, w, 3), np.uint8)
+
+
+def _full_pyramid(model, shape):
+    """Pixels of the whole image at every scale of ``model``."""
+    total, factors = 0, []
+    for spec in model.scales:
+        f = scale_factor(spec, shape)
+        if isinstance(model, AutoFocusDetector) and factors:
+            f = max(f, factors[-1])  # AutoFocus: non-decreasing factors
+        factors.append(f)
+        h, w = scaled_size(shape, f)
+        total += h * w
+    return total, factors
+
+
+def _check_sample(res, model, shape):
+    assert isinstance(res, DetDataSample)
+    inst = res.pred_instances
+    assert inst.bboxes.shape[1] == 4 and len(inst.scores) == len(inst.bboxes)
+    assert len(inst.bboxes) > 0  # random weights still give candidates
+    # boxes in original-image pixels
+    assert float(inst.bboxes[:, 2].max()) <= shape[1] + 1e-3
+    assert float(inst.bboxes[:, 3].max()) <= shape[0] + 1e-3
+    full, factors = _full_pyramid(model, shape)
+    assert res.full_pyramid_pixels == full
+    assert res.scale_factors == pytest.approx(factors)
+    assert res.pixels_processed == sum(res.pixels_per_scale)
+    if isinstance(model, AutoFocusDetector):
+        chips = res.focus_chips
+        assert len(chips) == len(model.scales)
+        # the coarsest scale sees the whole image, and only it
+        np.testing.assert_allclose(chips[0], [[0, 0, shape[1], shape[0]]])
+        h, w = scaled_size(shape, factors[0])
+        assert res.pixels_per_scale[0] == h * w
+        # disjoint chips (a partial chip's side is rounded, not floored)
+        assert 0 < res.pixels_processed <= 1.02 * full
+        fmap = res.pred_focus_map
+        assert fmap.prob.dim() == 3 and fmap.prob.shape[0] == 1
+        assert 0 <= float(fmap.prob.min()) <= float(fmap.prob.max()) <= 1
+    else:
+        assert 'focus_chips' not in res
+        assert res.pixels_processed == full
+
+
+@pytest.mark.parametrize('leaf', list(LEAVES))
+def test_init_detector_and_inference_detector(leaf, repo_root, request):
+    config, wrapper, inner, ckpt_fixture = LEAVES[leaf]
+    ckpt, state = request.getfixturevalue(ckpt_fixture)
+    model = init_detector(osp.join(repo_root, config), ckpt, device='cpu')
+    assert type(model) is wrapper
+    assert type(model.module).__name__ == inner
+    # the training checkpoint (no `module.` prefix) fills the inner detector
+    loaded = model.module.state_dict()
+    assert set(loaded) == set(state)
+    assert all(torch.equal(loaded[k], state[k]) for k in state)
+    # class names from the checkpoint's meta (not mmdet's COCO fallback)
+    assert model.dataset_meta['classes'][0] == 'red_disk'
+    # budgets of the `sniper` block, copied by the leaf config
+    block = Config.fromfile(osp.join(repo_root, config)).sniper
+    assert model.rpn_budget.per_mpix == block.test_rpn_budget.per_mpix
+    assert model.det_budget.max == block.test_det_budget.max
+
+    one = inference_detector(model, _img())
+    _check_sample(one, model, (240, 320))
+    two = inference_detector(model, [_img(), _img(160, 200, seed=1)])
+    assert isinstance(two, list) and len(two) == 2
+    _check_sample(two[1], model, (160, 200))
+    # deterministic: the first image alone and in the list agree
+    torch.testing.assert_close(two[0].pred_instances.bboxes,
+                               one.pred_instances.bboxes)
+
+
+def test_det_inferencer_matches_inference_detector(repo_root, af_ckpt):
+    ckpt, _ = af_ckpt
+    config = osp.join(repo_root, AF_LEAF)
+    inferencer = DetInferencer(model=config, weights=ckpt, device='cpu')
+    assert type(inferencer.model) is AutoFocusDetector
+    img = _img()
+    out = inferencer(img, return_datasamples=True)
+    sample = out['predictions'][0]
+    _check_sample(sample, inferencer.model, (240, 320))
+    ref = inference_detector(init_detector(config, ckpt, device='cpu'), img)
+    torch.testing.assert_close(sample.pred_instances.bboxes,
+                               ref.pred_instances.bboxes)
+    torch.testing.assert_close(sample.pred_instances.scores,
+                               ref.pred_instances.scores)
+    assert sample.focus_chips[1].shape == ref.focus_chips[1].shape
+    # the plain dict output of mmdet's demo
+    pred = inferencer(img)['predictions'][0]
+    assert len(pred['bboxes']) == len(ref.pred_instances)
+    np.testing.assert_allclose(pred['scores'],
+                               ref.pred_instances.scores.numpy(), rtol=1e-5)
+
+
+def test_wrapper_checkpoint_loads_too(repo_root, af_ckpt, tmp_path):
+    """A state_dict saved from the wrapper (``module.`` prefix) loads the
+    same weights as the training checkpoint (mmengine strips the prefix
+    and loads into ``module``)."""
+    ckpt, state = af_ckpt
+    model = init_detector(osp.join(repo_root, AF_LEAF), ckpt, device='cpu')
+    path = str(tmp_path / 'wrapper.pth')
+    torch.save(dict(state_dict=model.state_dict()), path)
+    assert all(k.startswith('module.') for k in torch.load(path)['state_dict'])
+    again = init_detector(osp.join(repo_root, AF_LEAF), path, device='cpu')
+    loaded = again.module.state_dict()
+    assert all(torch.equal(loaded[k], state[k]) for k in state)
+
+
+def test_autofocus_refuses_checkpoint_without_focus_head(repo_root,
+                                                         sniper_ckpt):
+    ckpt, _ = sniper_ckpt  # a SNIPER Faster R-CNN: no focus_head.*
+    with pytest.raises(RuntimeError, match='FocusPixel head weights'):
+        init_detector(osp.join(repo_root, AF_LEAF), ckpt, device='cpu')
+    # the pyramid needs no FocusPixel head
+    model = init_detector(osp.join(repo_root, SNIPER_LEAF), ckpt,
+                          device='cpu')
+    assert type(model) is SniperMultiScaleTTA
+
+
+@pytest.mark.parametrize('train,leaf', [(AF_TRAIN, AF_LEAF),
+                                        (SNIPER_TRAIN, SNIPER_LEAF)],
+                         ids=['autofocus', 'sniper'])
+def test_tta_config_is_the_leaf_config(repo_root, train, leaf):
+    """``tta_config(training config)`` (what --tta does) gives the model
+    and the test pipeline of the shipped leaf config."""
+    src = Config.fromfile(osp.join(repo_root, train))
+    ours = tta_config(src)
+    assert not is_tta_model(src.model)  # the input is left as it is
+    want = resolve_sniper_block(Config.fromfile(osp.join(repo_root, leaf)))
+    assert is_tta_model(ours.model) and ours.model.backbone == {}
+    assert ours.model.to_dict() == want.model.to_dict()
+    assert ours.test_dataloader.dataset.pipeline == \
+        want.test_dataloader.dataset.pipeline
+    # init_detector takes it (reads model.backbone) without a checkpoint
+    model = init_detector(ours, None, device='cpu')
+    assert type(model).__name__ == ours.model.type
+    assert model.rpn_budget.per_mpix == src.sniper.test_rpn_budget.per_mpix
+
+
+def test_tta_config_errors(repo_root):
+    leaf = Config.fromfile(osp.join(repo_root, AF_LEAF))
+    with pytest.raises(ValueError, match=r'--tta: .*already is a test-time '
+                       r'wrapper \(AutoFocusDetector'):
+        tta_config(leaf)
+    plain = Config.fromfile(osp.join(repo_root, PLAIN))
+    with pytest.raises(ValueError,
+                       match=r'no tta_model and no tta_pipeline.*'
+                       r'configs/_base_/tta/sniper_pyramid.py'):
+        tta_config(plain, where='my tool')
+    with pytest.raises(ValueError, match='^my tool needs'):
+        tta_config(plain, where='my tool')
+    assert is_tta_model(dict(type='mmdet.DetTTAModel'))
+    assert not is_tta_model(dict(type='FocusFasterRCNN'))
