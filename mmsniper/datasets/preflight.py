@@ -4,7 +4,8 @@
 Run by :class:`~mmsniper.datasets.SniperDataset` before the wrapped dataset
 loads its annotations, and by ``tools/misc/check_dataset.py``. Files are read
 one by one (a thread pool did not help): header and last 1 KiB (``decode``:
-full decode). Reasons, policies, repairs: ``docs/sniper_training.md``.
+full decode). Reasons, policies, repairs: ``docs/sniper_training.md``;
+the mask reasons: :mod:`.preflight_masks`.
 """
 import json
 import logging
@@ -15,18 +16,22 @@ from typing import Callable, Dict, Hashable, List, Optional, Set, Tuple
 
 from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
-from PIL import Image
+
+from .preflight_files import check_file as _check_file
+from .preflight_masks import (KEPT_MASK_REASONS, MASK_DEFAULTS, MASK_REASONS,
+                              loads_masks, mask_problem)
 
 #: Reason -> problem class (the policy key).
 REASONS = dict(
     missing_image='image', unreadable_image='image', truncated_image='image',
     size_mismatch='size', missing_size='size', malformed_box='box',
     nonfinite_box='box', degenerate_box='box', outside_box='box',
-    unknown_category='box', partly_outside_box='box')
+    unknown_category='box', partly_outside_box='box', **MASK_REASONS)
 POLICIES = ('error', 'warn', 'drop')
-DEFAULT_POLICY = dict(image='error', size='error', box='warn')
+DEFAULT_POLICY = dict(image='error', size='error', box='warn', **MASK_DEFAULTS)
 #: Keys of the ``preflight`` options (policy per class or per reason).
-OPTION_KEYS = ('image', 'size', 'box', *REASONS, 'decode', 'check_images')
+OPTION_KEYS = ('image', 'size', 'box', 'mask', *REASONS, 'decode',
+               'check_images', 'check_masks')
 
 
 class PreflightError(ValueError):
@@ -35,14 +40,15 @@ class PreflightError(ValueError):
 
 def resolve_policy(options: Optional[dict] = None) -> Dict[str, str]:
     """Policy per reason: a reason key wins over its class key, which wins
-    over :data:`DEFAULT_POLICY`. Raises on unknown keys or policies."""
+    over :data:`DEFAULT_POLICY` (per reason, else per class). Raises on
+    unknown keys or policies."""
     opts = dict(options or {})
     unknown = sorted(set(opts) - set(OPTION_KEYS))
     if unknown:
         raise KeyError(f'preflight has unknown keys {unknown}; valid keys: '
                        f'{list(OPTION_KEYS)}')
-    pol = {r: opts.get(r, opts.get(c, DEFAULT_POLICY[c]))
-           for r, c in REASONS.items()}
+    pol = {r: opts.get(r, opts.get(c, DEFAULT_POLICY.get(
+        r, DEFAULT_POLICY[c]))) for r, c in REASONS.items()}
     if set(pol.values()) - set(POLICIES):
         raise ValueError(f'preflight policies must be in {POLICIES}: {pol}')
     return pol
@@ -76,9 +82,9 @@ class PreflightReport:
 
     def format(self, reasons: Optional[List[str]] = None) -> str:
         """Table of reason, class, policy and count, then first messages."""
-        rows = [f'{"reason":<20}{"class":<7}{"policy":<8}{"count":>7}']
+        rows = [f'{"reason":<24}{"class":<7}{"policy":<8}{"count":>7}']
         for r in reasons or list(self.counts):
-            rows.append(f'{r:<20}{REASONS[r]:<7}{self.policy[r]:<8}'
+            rows.append(f'{r:<24}{REASONS[r]:<7}{self.policy[r]:<8}'
                         f'{self.counts[r]:>7}')
             for i, n, a, t in self.examples.get(r, []):
                 rows.append(f'    image {i} ({n})' + (
@@ -111,42 +117,9 @@ class PreflightReport:
             rs = [r for r in self.counts if self.policy[r] == pol]
             if rs:
                 print_log(f'preflight ({pol}): bad images get no chips, bad '
-                          'boxes are dropped, partly outside ones clipped\n'
-                          + self.format(rs), logger='current', level=level)
-
-
-def _check_file(path: str, wh: Optional[Tuple[int, int]],
-                decode: bool) -> List[Tuple[str, str]]:
-    """Problems ``(reason, text)`` of one image file (declared ``wh``)."""
-    pre = f"field 'file_name': {path}"
-    if osp.isdir(path):
-        return [('unreadable_image', f'{pre} is a directory')]
-    if not osp.exists(path):
-        return [('missing_image', f'{pre} not found')]
-    try:
-        with Image.open(path) as img:  # reads the header only
-            (w, h), fmt = img.size, img.format
-            if fmt == 'JPEG' and img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                w, h = h, w  # OpenCV applies the EXIF rotation
-        with open(path, 'rb') as f:
-            f.seek(max(osp.getsize(path) - 1024, 0))
-            tail = f.read()
-            if decode:  # as LoadImageFromFile does; None has no shape
-                import mmcv
-                f.seek(0)
-                h, w = mmcv.imfrombytes(f.read()).shape[:2]
-    except Exception as e:  # noqa: BLE001 (any decoder error)
-        return [('unreadable_image', f'{pre} cannot be read ({e!r})')]
-    end = dict(JPEG=(b'\0\xff\r\n ', b'\xff\xd9', 'end-of-image marker FFD9'),
-               PNG=(b'\0\r\n ', b'IEND\xaeB`\x82', 'IEND chunk')).get(fmt)
-    out = [('truncated_image', f'{pre} is truncated (no {fmt} {end[2]})')
-           ] if end and not tail.rstrip(end[0]).endswith(end[1]) else []
-    if wh is not None and (w, h) != tuple(wh):
-        out.append(('size_mismatch', ' and '.join(
-            f"field '{k}' declares {a}" for k, a, b in (
-                ('width', wh[0], w), ('height', wh[1], h)) if a != b) +
-            f' but the file is {w}x{h}'))
-    return out
+                          'boxes / masks are dropped (with their mask / box), '
+                          'partly outside ones clipped\n' + self.format(rs),
+                          logger='current', level=level)
 
 
 def _box_problem(ann: dict, wh, cats) -> Tuple[Optional[str], str]:
@@ -178,12 +151,14 @@ def _box_problem(ann: dict, wh, cats) -> Tuple[Optional[str], str]:
 
 def _check(images: List[dict], anns: Dict[Hashable, List[dict]], cats,
            loaded: Callable[[dict, Tuple[int, int]], bool], source: str,
-           options: Optional[dict], progress: Optional[Callable]
-           ) -> PreflightReport:
+           options: Optional[dict], progress: Optional[Callable],
+           masks: bool = False) -> PreflightReport:
     """The engine: ``images`` (``id``, ``file_name``, ``path``, ``width``,
     ``height``), ``anns`` (img_id -> COCO annotations in load order), known
-    ``cats``; ``loaded(ann, (w, h))``: does the dataset load ``ann``?"""
+    ``cats``; ``loaded(ann, (w, h))``: does the dataset load ``ann``?
+    ``masks``: check ``segmentation`` too."""
     opts = dict(options or {})
+    masks = masks if opts.get('check_masks') is None else opts['check_masks']
     rep = PreflightReport(source, resolve_policy(opts), 5, len(images))
     tick = progress(len(images)) if progress else lambda: None
     for img in images:
@@ -207,6 +182,12 @@ def _check(images: List[dict], anns: Dict[Hashable, List[dict]], cats,
                 gone.add(k)
                 continue
             reason, text = _box_problem(ann, wh, cats)
+            mr, mt = mask_problem(ann, wh) if masks and reason in (
+                None, 'partly_outside_box') else (None, '')
+            if mr in KEPT_MASK_REASONS:  # reported, repaired downstream
+                rep.add(mr, iid, name, ann.get('id'), mt)
+            elif mr:  # the annotation goes, box and mask
+                reason, text = mr, mt
             if reason:
                 rep.add(reason, iid, name, ann.get('id'), text)
             skip.update([k] if reason == 'malformed_box' else [])
@@ -226,7 +207,8 @@ def _check(images: List[dict], anns: Dict[Hashable, List[dict]], cats,
 
 def check_coco(ann_file, img_prefix: str = '', classes=None,
                options: Optional[dict] = None, progress=None,
-               backend_args: Optional[dict] = None) -> PreflightReport:
+               backend_args: Optional[dict] = None,
+               masks: bool = False) -> PreflightReport:
     """Check a COCO json (read raw: it sees what mmdet drops silently).
 
     Args:
@@ -237,6 +219,8 @@ def check_coco(ann_file, img_prefix: str = '', classes=None,
         options (dict, optional): :data:`OPTION_KEYS`. progress (callable,
             optional): ``progress(num_images)()`` is called per image.
         backend_args (dict, optional): File backend of ``ann_file``.
+        masks (bool): Check ``segmentation`` (:mod:`.preflight_masks`);
+            option ``check_masks`` wins. Defaults to False.
 
     Returns:
         PreflightReport: Counts, first offenders and verdicts.
@@ -263,7 +247,7 @@ def check_coco(ann_file, img_prefix: str = '', classes=None,
 
     return _check(images, anns, set(cats), mmdet_loads, ann_file if
                   isinstance(ann_file, str) else 'COCO json', options,
-                  progress)
+                  progress, masks)
 
 
 def check_dataset(dataset, options: Optional[dict] = None,
@@ -271,7 +255,8 @@ def check_dataset(dataset, options: Optional[dict] = None,
     """Check an mmdet dataset: a COCO one (json ``ann_file``) from the raw
     json (:func:`check_coco`; lazily built is enough); any other one falls
     back to ``get_data_info`` after ``full_init`` (files, sizes, finite /
-    degenerate / outside boxes, labels in range of ``classes``).
+    degenerate / outside boxes, labels in range of ``classes``); masks
+    when the pipeline loads them (:func:`.preflight_masks.loads_masks`).
 
     Returns:
         PreflightReport: Counts, first offenders and verdicts.
@@ -281,7 +266,8 @@ def check_dataset(dataset, options: Optional[dict] = None,
     if ann_file.endswith('.json') and hasattr(dataset, 'COCOAPI'):
         return check_coco(ann_file, dataset.data_prefix.get('img', ''),
                           classes, options, progress,
-                          getattr(dataset, 'backend_args', None))
+                          getattr(dataset, 'backend_args', None),
+                          loads_masks(dataset))
     dataset.full_init()
     images, anns = [], {}
     for i in range(len(dataset)):
@@ -291,9 +277,10 @@ def check_dataset(dataset, options: Optional[dict] = None,
                            width=info.get('width'), height=info.get('height')))
         anns[iid] = [dict(id=k, bbox=[b[0], b[1], b[2] - b[0], b[3] - b[1]],
                           area=(b[2] - b[0]) * (b[3] - b[1]),
-                          category_id=x.get('bbox_label'))
+                          category_id=x.get('bbox_label'),
+                          segmentation=x.get('mask'))
                      for k, x in enumerate(info.get('instances', []))
                      for b in [[float(v) for v in x['bbox']]]]
     return _check(images, anns, range(len(classes or ())), lambda a, wh: True,
                   f'{type(dataset).__name__} {ann_file} (get_data_info)',
-                  options, progress)
+                  options, progress, loads_masks(dataset))

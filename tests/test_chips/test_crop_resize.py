@@ -145,10 +145,11 @@ def test_snip_chip_crop_is_the_rule(f):
     assert _diff(out, test_time).max() <= 1.0
 
 
-class _CaptureRPN:
-    """Stub for image_proposals: records the input, returns one box."""
+class _CaptureRPN(torch.nn.Module):
+    """Stub RPN for SniperProposalTTA: records the input, returns one box."""
 
     def __init__(self):
+        super().__init__()
         self.seen = []
 
     def test_step(self, data):
@@ -164,22 +165,33 @@ class _CaptureRPN:
 
 
 def test_proposal_extraction_uses_the_rule():
-    """Proposal extraction resizes each scale with crop_resize_np: on
-    sizes where ``side * f`` is whole (200 x 300 at 0.5, 2.0, 0.37) this
-    is cv2.resize of before within 1 grey level; otherwise the new rule
-    samples at the exact factor (the training chips' rule) where
+    """Proposal extraction (SniperProposalTTA) resizes each scale with
+    crop_resize_np: on sizes where ``side * f`` is whole (200 x 300 at 0.5,
+    2.0, 0.37) this is cv2.resize of before within 1 grey level; otherwise
+    the rule samples at the exact factor (the training chips' rule) where
     cv2.resize used ``side / round_down(side * f)``, and the boxes are
     mapped back by the factor (``scale_factor = (f, f)``)."""
-    from mmsniper.engine.proposal_extraction import image_proposals
+    from mmdet.structures import DetDataSample
+
+    from mmsniper.models.test_time import SniperProposalTTA
     img = _img(200, 300, seed=3)
     rpn = _CaptureRPN()
-    image_proposals(rpn, img, scales=(0.5, 2.0, 0.37), nms_iou=None)
+    model = SniperProposalTTA(rpn, scales=(0.5, 2.0, 0.37), nms_iou=None)
+    out = model.test_step(
+        dict(inputs=[torch.from_numpy(img).permute(2, 0, 1).contiguous()],
+             data_samples=[
+                 DetDataSample(metainfo=dict(img_id=7, ori_shape=(200, 300)))
+             ]))
+    assert len(rpn.seen) == 3
     for (inputs, meta), f in zip(rpn.seen, (0.5, 2.0, 0.37)):
         sh, sw = meta['img_shape']
         assert (sh, sw) == (int(round(200 * f)), int(round(300 * f)))
-        assert meta['scale_factor'] == (f, f)
+        assert meta['scale_factor'] == (f, f) and meta['img_id'] == 7
         got = inputs.permute(1, 2, 0).numpy()
         np.testing.assert_array_equal(
             got, crop_resize_np(img, f, (0., 0.), (sh, sw)))
         before = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_LINEAR)
         assert np.abs(got.astype(int) - before.astype(int)).max() <= 1
+    # one box per scale, concatenated in scale order (no merging NMS)
+    assert out[0].img_id == 7
+    assert out[0].pred_instances.bboxes.tolist() == [[1., 2., 30., 40.]] * 3

@@ -17,6 +17,10 @@ from mmsniper.datasets.synthetic import (CLASS_NAMES, PRESETS,
                                          split_stats)
 from mmsniper.datasets.synthetic import generator as generator_module
 
+#: pycocotools 2.0 decoding under numpy 2 (known warning of the stack)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword")
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # a small custom preset for tests of the writing logic
 MINI = get_preset('tiny').replace(
@@ -274,3 +278,111 @@ def test_synthetic_scale_dataset(tiny_root):
         n = sum(a['image_id'] == info['img_id'] for a in coco['annotations'])
         assert len(info['instances']) == n
         assert info['img_path'].startswith(osp.join(tiny_root, 'val'))
+
+
+# ------------------------------------------------------------ polygons
+def _raster(segm, h, w):
+    import pycocotools.mask as mask_utils
+    rles = mask_utils.frPyObjects(segm, h, w)
+    return mask_utils.decode(mask_utils.merge(rles)).astype(bool)
+
+
+def _unoccluded(boxes: np.ndarray, k: int) -> bool:
+    """No later (drawn on top) object's box meets box ``k``."""
+    b, later = boxes[k], boxes[k + 1:]
+    return not ((later[:, 0] < b[2]) & (later[:, 2] > b[0]) &
+                (later[:, 1] < b[3]) & (later[:, 3] > b[1])).any()
+
+
+def test_polygons_match_the_rendered_pixels():
+    ious = dict(unoccluded=[], occluded=[])
+    for i in range(4):
+        scene = render_scene(image_seed(0, 'train', i), 'tiny')
+        H, W = scene.img.shape[:2]
+        boxes = np.array([a['bbox'] for a in scene.anns])
+        boxes[:, 2:] += boxes[:, :2]
+        for k, ann in enumerate(scene.anns):
+            segm = ann['segmentation']
+            assert segm and all(len(p) >= 6 and len(p) % 2 == 0
+                                for p in segm)
+            xy = np.concatenate(segm).reshape(-1, 2)
+            assert (xy >= 0).all() and (xy <= (W, H)).all()
+            obj = scene.instance_map == k + 1
+            m = _raster(segm, H, W)
+            iou = (m & obj).sum() / (m | obj).sum()
+            size = np.sqrt(ann['bbox'][2] * ann['bbox'][3])
+            key = 'unoccluded' if _unoccluded(boxes, k) else 'occluded'
+            ious[key].append((iou, size))
+    un, occ = (np.array(ious[k]) for k in ('unoccluded', 'occluded'))
+    assert len(un) > 40 and len(occ) > 5
+    # the outline the shape was filled with: cv2's fill rule differs from
+    # pycocotools' by a pixel here and there, which small objects feel
+    assert un[un[:, 1] >= 16, 0].min() > 0.9, un[un[:, 0].argmin()]
+    assert un[:, 0].min() > 0.85 and np.median(un[:, 0]) > 0.97
+    # occluded: the traced outline of the visible pixels
+    assert occ[:, 0].min() > 0.9 and np.median(occ[:, 0]) > 0.99
+
+
+def test_shape_outlines_are_the_drawn_shapes():
+    from mmsniper.datasets.synthetic.render import render_object
+    rng = np.random.default_rng(0)
+    for label in range(len(CLASS_NAMES)):
+        patch, mask, polys = render_object(label, 200., 120., 10., rng,
+                                           with_polygon=True)
+        m = _raster([p.tolist() for p in polys], *mask.shape)
+        assert (m & mask).sum() / (m | mask).sum() > 0.98, CLASS_NAMES[label]
+        n = [len(p) // 2 for p in polys]
+        # disks: 24 vertices (+ the half-pixel widening), the cross: 2 arms
+        assert len(polys) == (2 if CLASS_NAMES[label] == 'yellow_cross'
+                              else 1)
+        assert max(n) <= 40, n
+
+
+def test_visible_polygons_rasterise_to_the_mask():
+    from mmsniper.datasets.synthetic import visible_polygons
+    mask = np.zeros((30, 40), bool)
+    mask[2:10, 3:20] = True  # a bar ...
+    mask[10:25, 12:14] = True  # ... with a 2 px leg
+    mask[27, 30] = True  # one lone pixel
+    polys = visible_polygons(mask, (5, 7))
+    assert len(polys) == 2
+    big = np.zeros((40, 50), bool)
+    big[7:37, 5:45] = mask
+    np.testing.assert_array_equal(
+        _raster([p.tolist() for p in polys], 40, 50), big)
+
+
+def test_format_versions(tmp_path):
+    from mmsniper.datasets.synthetic import FORMAT_VERSION, FORMAT_VERSIONS
+    assert FORMAT_VERSION == 2 and set(FORMAT_VERSIONS) == {1, 2}
+    seed = image_seed(0, 'train', 1)
+    img1, v1 = generate_image(seed, 'tiny', format_version=1)
+    img2, v2 = generate_image(seed, 'tiny')
+    assert np.array_equal(img1, img2)  # same pixels, same boxes
+    assert all('segmentation' not in a for a in v1)
+    assert [{k: a[k] for k in v1[0]} for a in v2] == v1
+    with pytest.raises(ValueError, match='format_version 3'):
+        generate_image(seed, 'tiny', format_version=3)
+    # a version-1 dataset on disk: loadable, and regenerated (same images)
+    # when version 2 is asked for
+    out = str(tmp_path / 'mini')
+    generate_dataset(out, MINI, splits=['val'], progress=False,
+                     format_version=1)
+    ann = osp.join(out, 'annotations', 'instances_val.json')
+    with open(ann) as f:
+        old = json.load(f)
+    assert old['info']['format_version'] == 1
+    assert 'segmentation' not in old['annotations'][0]
+    images = _tree(osp.join(out, 'val'))
+    generate_dataset(out, MINI, splits=['val'], progress=False)
+    with open(ann) as f:
+        new = json.load(f)
+    assert new['info']['format_version'] == 2
+    assert all(a['segmentation'] for a in new['annotations'])
+    assert [{k: a[k] for k in old['annotations'][0]}
+            for a in new['annotations']] == old['annotations']
+    assert _tree(osp.join(out, 'val')) == images
+    # ... and kept when asked for again
+    mtime = os.stat(ann).st_mtime_ns
+    generate_dataset(out, MINI, splits=['val'], progress=False)
+    assert os.stat(ann).st_mtime_ns == mtime

@@ -1,4 +1,5 @@
-"""tools/extract_proposals.py (proposal file of a trained RPN) and
+"""tools/extract_proposals.py (proposal file of a trained RPN, as
+mmengine's Runner.test with SniperProposalTTA and DumpSniperProposals) and
 tools/train_neg_props_and_sniper.sh (the three steps in one go)."""
 import os
 import os.path as osp
@@ -13,7 +14,6 @@ from mmengine.registry import init_default_scope
 
 import mmsniper  # noqa: F401
 from mmsniper.datasets import SniperDataset, load_proposals
-from mmsniper.engine.proposal_extraction import image_proposals
 
 RPN_CFG = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 SNIPER_CFG = ('configs/sniper/'
@@ -38,28 +38,6 @@ def rpn(repo_root):
     return model.eval()
 
 
-def test_image_proposals_at_every_scale(rpn):
-    rng = np.random.default_rng(0)
-    img = rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)
-    img[100:180, 150:260] = (0, 200, 0)
-    per_scale = image_proposals(rpn, img, scales=(0.5, 0.25), num_per_scale=40,
-                                nms_iou=None)
-    assert per_scale.dtype == np.float32 and per_scale.shape[1] == 5
-    assert 0 < len(per_scale) <= 80
-    # original-image pixels, inside the image
-    assert (per_scale[:, [0, 1]] >= -1e-3).all()
-    assert (per_scale[:, 2] <= 400 + 1e-3).all()
-    assert (per_scale[:, 3] <= 300 + 1e-3).all()
-    merged = image_proposals(rpn, img, scales=(0.5, 0.25), num_per_scale=40,
-                             nms_iou=0.7)
-    assert len(merged) <= len(per_scale)
-    from mmdet.structures.bbox import bbox_overlaps
-    iou = bbox_overlaps(torch.from_numpy(merged[:, :4]),
-                        torch.from_numpy(merged[:, :4]))
-    iou.fill_diagonal_(0)
-    assert iou.max() <= 0.7 + 1e-5
-
-
 def test_tool_writes_a_file_the_dataset_loads(repo_root, tiny_synthetic_root,
                                               rpn, tmp_path):
     ckpt = str(tmp_path / 'rpn.pth')
@@ -69,9 +47,15 @@ def test_tool_writes_a_file_the_dataset_loads(repo_root, tiny_synthetic_root,
     res = _run(repo_root, [
         sys.executable, 'tools/extract_proposals.py', RPN_CFG, ckpt, '--out',
         out, '--scales', '0.2', '0.1', '--num-per-scale', '30',
-        '--cfg-options', f'train_dataloader.dataset.dataset.data_root={root}/'
+        '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.dataset.data_root={root}/'
     ], timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
+    assert f'wrote {out} (8 images)' in res.stdout
+    # Runner.test: its logs in --work-dir, the metrics line of the metric
+    logs = [f for r, _, fs in os.walk(tmp_path / 'work') for f in fs
+            if f.endswith('.log')]
+    assert logs and 'dump_proposals/num_images: 8' in res.stdout
     props = load_proposals(out)
     import json
     with open(osp.join(root, 'annotations/instances_train.json')) as f:

@@ -1,16 +1,22 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Seeded generator of the synthetic multi-scale detection dataset.
+"""Writer of the synthetic multi-scale detection dataset.
 
-Every image is a deterministic function of ``(seed, split, index)``: its
-RNG is ``numpy.random.default_rng(SeedSequence([seed, crc32(split),
-index]))``, so one image or one split can be regenerated alone, with the
-same pixels and byte-equal annotations.
+Images are rendered by :mod:`.scene` (a deterministic function of
+``(seed, split, index)``), so one image or one split can be regenerated
+alone, with the same pixels and byte-equal annotations.
 
 Output layout (COCO, ``file_name`` relative to the split folder, so
 configs use ``data_prefix=dict(img='train/')``)::
 
     OUT/annotations/instances_{train,val,test}.json
     OUT/{train,val,test}/000000.jpg ...
+
+The json ``info`` records the ``format_version`` of the annotations
+(:data:`~.scene.FORMAT_VERSIONS`: 1 boxes, 2 boxes and polygons). A split
+on disk is reused only when its preset, seed and version match; old
+version-1 files stay loadable by box-only configs (mmdet's
+``CocoDataset`` needs no ``segmentation``), mask configs need version 2
+(the pre-flight check names the file otherwise).
 
 A dataset is written into a temporary folder beside ``OUT`` and renamed at
 the end, so an interrupted or failed run leaves ``OUT`` as it was.
@@ -19,205 +25,23 @@ import json
 import os
 import os.path as osp
 import shutil
-import zlib
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
-import numpy as np
 
 from ...utils.io import atomic_write_dir, check_writable_dir
 from .presets import SPLITS, SyntheticPreset, get_preset
-from .render import (CLASS_NAMES, draw_distractors, render_background,
-                     render_object)
+from .render import CLASS_NAMES
+from .scene import (FORMAT_VERSION, FORMAT_VERSIONS, PresetLike, Scene,
+                    SeedLike, check_format_version, generate_image,
+                    image_seed, render_scene)
 
 GENERATOR = 'mmsniper.datasets.synthetic'
-#: Bump when the rendering changes, so stale datasets are regenerated.
-FORMAT_VERSION = 1
-_MAX_TRIES = 12
-
-SeedLike = Union[int, np.random.SeedSequence, np.random.Generator]
-PresetLike = Union[str, SyntheticPreset]
-
-
-def image_seed(seed: int, split: str, index: int) -> np.random.SeedSequence:
-    """Seed of image ``index`` of ``split``, independent of every other."""
-    return np.random.SeedSequence(
-        [int(seed), zlib.crc32(split.encode()), int(index)])
-
-
-def _as_rng(rng_or_seed: SeedLike) -> np.random.Generator:
-    if isinstance(rng_or_seed, np.random.Generator):
-        return rng_or_seed
-    return np.random.default_rng(rng_or_seed)
-
-
-@dataclass
-class Scene:
-    """One rendered image and everything known about it.
-
-    Attributes:
-        img (np.ndarray): uint8 BGR ``[H, W, 3]``.
-        background (np.ndarray): The image before the objects were drawn
-            (background plus distractors), uint8 BGR ``[H, W, 3]``.
-        instance_map (np.ndarray): int16 ``[H, W]``, ``k + 1`` where
-            ``anns[k]`` is visible, 0 elsewhere.
-        anns (list[dict]): COCO-style ``bbox`` ``[x, y, w, h]``, ``area``,
-            ``category_id`` (from 1) and ``iscrowd``.
-        clusters (np.ndarray): float ``[C, 3]``, ``(cx, cy, sigma)`` of the
-            small-object clusters.
-    """
-    img: np.ndarray
-    background: np.ndarray
-    instance_map: np.ndarray
-    anns: List[dict]
-    clusters: np.ndarray
-
-
-def _draw_objects(rng: np.random.Generator, p: SyntheticPreset, H: int,
-                  W: int) -> Tuple[np.ndarray, ...]:
-    """Object classes, nominal sizes ``[N]``, aspect ratios ``[N]``,
-    angles ``[N]``, largest first."""
-    lo, hi = p.dense_objects if rng.random() < p.dense_prob \
-        else p.num_objects
-    n = int(rng.integers(lo, hi + 1))
-    size = np.exp(rng.uniform(*np.log(p.obj_size_range), n))
-    ar = np.exp(rng.uniform(*np.log(p.aspect_range), n))
-    # keep the longer side within 90% of the shorter image side
-    longest = size * np.sqrt(np.maximum(ar, 1 / ar)) * 1.2
-    size *= np.minimum(1, 0.9 * min(H, W) / longest)
-    labels = rng.integers(0, len(CLASS_NAMES), n)
-    angle = rng.uniform(-p.max_angle, p.max_angle, n)
-    order = np.argsort(-size, kind='stable')
-    return labels[order], size[order], ar[order], angle[order]
-
-
-def render_scene(rng_or_seed: SeedLike,
-                 preset: PresetLike = 'tiny') -> Scene:
-    """Render one image with its annotations.
-
-    Objects are drawn largest first; small ones (under
-    ``preset.small_size``) mostly land around 1-3 Gaussian cluster
-    centres. A placement is retried (up to 12 times, then dropped) when it
-    would hide more than ``preset.max_occlusion`` of an object already
-    drawn or, for objects that are not small, when more than
-    ``preset.max_overlap_new`` of it would lie on earlier objects. A large
-    object is skipped when it and all smaller objects would fill more than
-    ``preset.max_fill`` of the image.
-    Boxes are computed from the visible pixels, so they are tight.
-
-    Args:
-        rng_or_seed (int | SeedSequence | Generator): Randomness source.
-        preset (str | SyntheticPreset): Preset or its name.
-
-    Returns:
-        Scene: the image, its background, instance map and annotations.
-    """
-    p = get_preset(preset)
-    rng = _as_rng(rng_or_seed)
-    lo, hi = p.img_size_range
-    W, H = (int(v) for v in rng.integers(lo, hi + 1, 2))
-    img = render_background(rng, H, W)
-    n_dis = int(rng.integers(p.num_distractors[0],
-                             p.num_distractors[1] + 1))
-    draw_distractors(rng, img, n_dis, p.distractor_size_range)
-    background = img.copy()
-
-    labels, sizes, ars, angles = _draw_objects(rng, p, H, W)
-    n_clusters = int(rng.integers(p.num_clusters[0], p.num_clusters[1] + 1))
-    side = np.sqrt(H * W)
-    clusters = np.column_stack([
-        rng.uniform(0.15, 0.85, n_clusters) * W,
-        rng.uniform(0.15, 0.85, n_clusters) * H,
-        rng.uniform(*p.cluster_sigma, n_clusters) * side
-    ])
-
-    inst = np.zeros((H, W), np.int16)
-    full = np.zeros(len(labels) + 1, np.int64)  # drawn pixels per object
-    visible = np.zeros(len(labels) + 1, np.int64)  # still visible
-    placed = []  # (object id, label, x0, y0, w, h)
-    filled = 0  # object pixels drawn so far
-    # nominal area of the objects still to come after each one
-    rest = np.append(np.cumsum((sizes**2)[::-1])[::-1][1:], 0)
-    for label, size, ar, angle, todo in zip(labels, sizes, ars, angles,
-                                            rest):
-        patch, mask = render_object(int(label), size * np.sqrt(ar),
-                                    size / np.sqrt(ar), angle, rng)
-        ph, pw = mask.shape
-        area = int(mask.sum())
-        small = size < p.small_size
-        if ph > H or pw > W or (not small and filled + area + todo >
-                                p.max_fill * H * W):
-            continue  # leave room for the smaller objects still to come
-        clustered = small and rng.random() < p.cluster_prob
-        cx, cy, sigma = clusters[rng.integers(n_clusters)]
-        oid = len(placed) + 1
-        for _ in range(_MAX_TRIES):
-            if clustered:
-                x, y = rng.normal([cx, cy], sigma)
-                x0 = int(np.clip(round(x - pw / 2), 0, W - pw))
-                y0 = int(np.clip(round(y - ph / 2), 0, H - ph))
-            else:
-                x0 = int(rng.integers(0, W - pw + 1))
-                y0 = int(rng.integers(0, H - ph + 1))
-            roi = inst[y0:y0 + ph, x0:x0 + pw]
-            under = np.where(mask, roi, 0)
-            n_under = np.count_nonzero(under)
-            if n_under:
-                if not small and n_under > p.max_overlap_new * area:
-                    continue
-                left = visible - np.bincount(
-                    under.ravel(), minlength=visible.size)
-                left[0] = 0
-                if np.any(left < (1 - p.max_occlusion) * full):
-                    continue
-                visible = left
-            np.copyto(roi, oid, where=mask)
-            np.copyto(
-                img[y0:y0 + ph, x0:x0 + pw], patch, where=mask[..., None])
-            full[oid] = visible[oid] = area
-            filled += area
-            placed.append((oid, int(label), x0, y0, pw, ph))
-            break
-
-    anns = []
-    for oid, label, x0, y0, pw, ph in placed:
-        if visible[oid] == full[oid]:  # unoccluded: the patch is tight
-            rows, cols = np.array([0, ph - 1]), np.array([0, pw - 1])
-        else:
-            sub = inst[y0:y0 + ph, x0:x0 + pw] == oid
-            rows = np.flatnonzero(sub.any(1))
-            cols = np.flatnonzero(sub.any(0))
-        bx, by = float(x0 + cols[0]), float(y0 + rows[0])
-        bw, bh = float(cols[-1] + 1 - cols[0]), float(rows[-1] + 1 - rows[0])
-        anns.append(
-            dict(
-                bbox=[bx, by, bw, bh],
-                area=bw * bh,
-                category_id=label + 1,
-                iscrowd=0))
-    return Scene(img, background, inst, anns, clusters)
-
-
-def generate_image(rng_or_seed: SeedLike,
-                   preset: PresetLike = 'tiny'
-                   ) -> Tuple[np.ndarray, List[dict]]:
-    """Render one image.
-
-    Args:
-        rng_or_seed (int | SeedSequence | Generator): Randomness source,
-            e.g. ``image_seed(seed, 'train', 3)``.
-        preset (str | SyntheticPreset): Preset or its name.
-            Defaults to 'tiny'.
-
-    Returns:
-        tuple: ``img`` uint8 BGR ``[H, W, 3]`` and ``anns``, a list of dicts
-        with ``bbox`` (``[x, y, w, h]`` floats, tight to the visible
-        pixels), ``area`` (``w * h``), ``category_id`` (1..5) and
-        ``iscrowd`` (0).
-    """
-    scene = render_scene(rng_or_seed, preset)
-    return scene.img, scene.anns
+__all__ = [
+    'FORMAT_VERSION', 'FORMAT_VERSIONS', 'GENERATOR', 'PresetLike', 'Scene',
+    'SeedLike', 'ann_file', 'categories', 'generate_dataset',
+    'generate_image', 'image_seed', 'render_scene'
+]
 
 
 def categories() -> List[dict]:
@@ -228,11 +52,12 @@ def categories() -> List[dict]:
     ]
 
 
-def _info(p: SyntheticPreset, seed: int, split: str) -> dict:
+def _info(p: SyntheticPreset, seed: int, split: str,
+          version: int = FORMAT_VERSION) -> dict:
     return dict(
         description='mmsniper synthetic multi-scale detection dataset',
         generator=GENERATOR,
-        format_version=FORMAT_VERSION,
+        format_version=version,
         preset=p.name,
         seed=seed,
         split=split,
@@ -242,8 +67,8 @@ def _info(p: SyntheticPreset, seed: int, split: str) -> dict:
 
 def _render_to_file(args: tuple) -> Tuple[dict, List[dict]]:
     """Render image ``index`` of ``split`` and write it as JPEG."""
-    img_dir, p, seed, split, index = args
-    img, anns = generate_image(image_seed(seed, split, index), p)
+    img_dir, p, seed, split, index, version = args
+    img, anns = generate_image(image_seed(seed, split, index), p, version)
     file_name = f'{index:06d}.jpg'
     path = osp.join(img_dir, file_name)
     if not cv2.imwrite(path, img,
@@ -258,10 +83,11 @@ def _render_to_file(args: tuple) -> Tuple[dict, List[dict]]:
 
 
 def _write_split(root: str, p: SyntheticPreset, seed: int, split: str,
-                 nproc: int, bar) -> None:
+                 nproc: int, bar, version: int) -> None:
     img_dir = osp.join(root, split)
     os.makedirs(img_dir, exist_ok=True)
-    tasks = [(img_dir, p, seed, split, i) for i in range(p.split_sizes[split])]
+    tasks = [(img_dir, p, seed, split, i, version)
+             for i in range(p.split_sizes[split])]
     if nproc > 1:
         import multiprocessing
         pool = multiprocessing.Pool(nproc)
@@ -281,7 +107,7 @@ def _write_split(root: str, p: SyntheticPreset, seed: int, split: str,
         if pool is not None:
             pool.terminate()
     coco = dict(
-        info=_info(p, seed, split),
+        info=_info(p, seed, split, version),
         images=images,
         annotations=annotations,
         categories=categories())
@@ -341,8 +167,9 @@ def _umask() -> int:
     return mask
 
 
-def _same(info: dict, p: SyntheticPreset, seed: int, split: str) -> bool:
-    return info == json.loads(json.dumps(_info(p, seed, split)))
+def _same(info: dict, p: SyntheticPreset, seed: int, split: str,
+          version: int) -> bool:
+    return info == json.loads(json.dumps(_info(p, seed, split, version)))
 
 
 def _carry_split(src: str, dst: str, split: str) -> None:
@@ -364,12 +191,16 @@ def generate_dataset(out_dir: str,
                      splits: Optional[Sequence[str]] = None,
                      progress: bool = True,
                      force: bool = False,
-                     nproc: int = 1) -> Dict[str, object]:
+                     nproc: int = 1,
+                     format_version: int = FORMAT_VERSION
+                     ) -> Dict[str, object]:
     """Write the synthetic dataset as COCO json plus JPEG images.
 
-    Splits already in ``out_dir`` with the same preset and seed are reused
-    (not regenerated) unless ``force``; splits of another preset or seed
-    are dropped. Everything is written into a temporary folder beside
+    Splits already in ``out_dir`` with the same preset, seed and
+    ``format_version`` are reused (not regenerated) unless ``force``;
+    splits of another preset, seed or version are dropped (a version-1
+    split asked for as version 2 is regenerated: same images, plus
+    polygons). Everything is written into a temporary folder beside
     ``out_dir`` that replaces it at the end.
 
     Args:
@@ -384,16 +215,21 @@ def generate_dataset(out_dir: str,
         force (bool): Regenerate even if a matching dataset exists.
             Defaults to False.
         nproc (int): Worker processes. Defaults to 1.
+        format_version (int): Annotation format
+            (:data:`~.scene.FORMAT_VERSIONS`): 1 boxes only (the files of
+            mmsniper before polygons, byte-equal), 2 with ``segmentation``
+            polygons. Defaults to :data:`~.scene.FORMAT_VERSION` (2).
 
     Returns:
         dict: ``data_root`` (str), ``annotations`` and ``images`` (dicts
         mapping each split present to its json file / image folder).
 
     Raises:
-        ValueError: unknown preset or split, or an output folder that
-            cannot be written (the message names it).
+        ValueError: unknown preset, split or format version, or an output
+            folder that cannot be written (the message names it).
     """
     p = get_preset(preset)
+    version = check_format_version(format_version)
     seed = p.seed if seed is None else int(seed)
     splits = tuple(p.split_sizes) if splits is None else tuple(splits)
     bad = [s for s in splits if s not in p.split_sizes]
@@ -407,7 +243,9 @@ def generate_dataset(out_dir: str,
         raise ValueError(f'cannot write output folder {out_dir!r}: {e}') \
             from e
     existing = _existing_splits(out_dir)
-    matching = [s for s, info in existing.items() if _same(info, p, seed, s)]
+    matching = [
+        s for s, info in existing.items() if _same(info, p, seed, s, version)
+    ]
     todo = [s for s in splits if force or s not in matching]
     keep = [s for s in matching if s not in todo]
     if progress:
@@ -426,7 +264,7 @@ def generate_dataset(out_dir: str,
             for s in keep:
                 _carry_split(out_dir, tmp, s)
             for s in todo:
-                _write_split(tmp, p, seed, s, nproc, bar)
+                _write_split(tmp, p, seed, s, nproc, bar, version)
         if progress:
             print()
     present = [s for s in SPLITS if s in set(keep) | set(todo)]

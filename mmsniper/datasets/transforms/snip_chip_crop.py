@@ -7,17 +7,16 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import autocast_box_type
-from mmdet.structures.mask import BitmapMasks
 
 from ...chips.crop_resize import crop_resize_np
+from .chip_masks import crop_chip_masks
+from .chip_window import chip_window, pad_bottom_right
 
 _INTERP = {
     'nearest': cv2.INTER_NEAREST,
     'bilinear': cv2.INTER_LINEAR,
     'bicubic': cv2.INTER_CUBIC,
 }
-#: Slack (original pixels) when checking that a chip lies in the image.
-_EPS = 1e-3
 #: What SnipChipCrop does with the boxes the dataset flags ignore (crowd).
 FLAGGED_BOX_MODES = ('drop', 'ignore')
 
@@ -64,6 +63,12 @@ class SnipChipCrop(BaseTransform):
     Add ``'chip_focus_bboxes'`` to ``PackDetInputs``' ``meta_keys`` for
     :class:`~mmsniper.models.FocusPixelHead` to use it.
 
+    Instance masks (``gt_masks``) are kept with their boxes: polygons
+    (``LoadAnnotations(with_mask=True, poly2mask=False)``, the memory-light
+    default) are mapped by the chip's affine map and clipped exactly to the
+    chip, bitmaps cut at nearest interpolation; ignored instances get an
+    empty mask, so they carry no mask loss (:mod:`.chip_masks`).
+
     Flips: place mmdet's ``RandomFlip`` *before* this transform. It flips
     the full image and the boxes; this transform then mirrors the chip
     window (``flip`` / ``flip_direction``), so the chip content is the
@@ -89,7 +94,7 @@ class SnipChipCrop(BaseTransform):
     - gt_bboxes (BaseBoxes[torch.float32]) (optional)
     - gt_bboxes_labels (np.int64) (optional)
     - gt_ignore_flags (bool) (optional)
-    - gt_masks (BitmapMasks) (optional)
+    - gt_masks (PolygonMasks | BitmapMasks) (optional)
     - gt_seg_map (np.uint8) (optional)
 
     Modified Keys:
@@ -133,7 +138,9 @@ class SnipChipCrop(BaseTransform):
             the factor is not positive, or ``chip_valid_inds`` does not
             index the loaded boxes.
         ValueError: For a negative ``min_box_side`` or an unknown
-            ``flagged_boxes``.
+            ``flagged_boxes``; ``gt_masks`` not aligned with the boxes.
+        TypeError: ``gt_masks`` neither ``PolygonMasks`` nor
+            ``BitmapMasks``.
     """
 
     def __init__(self,
@@ -162,60 +169,6 @@ class SnipChipCrop(BaseTransform):
         self.flagged_boxes = flagged_boxes
 
     # ------------------------------------------------------------------
-    @staticmethod
-    def _window(results: dict) -> Tuple[np.ndarray, float, Tuple[float,
-                                                                 float],
-                                        Tuple[int, int]]:
-        """Check the chip; return it (possibly mirrored), the factor, the
-        window origin in resized pixels and the content size ``(h, w)``."""
-        h, w = results['img'].shape[:2]
-        chip = np.asarray(results['chip'], dtype=np.float64).reshape(-1)
-        f = float(results['chip_factor'])
-        assert chip.shape == (4, ) and np.isfinite(chip).all(), \
-            f'chip must be 4 finite numbers x1y1x2y2, got {chip.tolist()}'
-        assert np.isfinite(f) and f > 0, \
-            f'chip_factor must be positive, got {f}'
-        assert (-_EPS <= chip[0] < chip[2] <= w + _EPS
-                and -_EPS <= chip[1] < chip[3] <= h + _EPS), \
-            (f'chip {chip.tolist()} is not inside the image '
-             f'(w={w}, h={h}) of {results.get("img_path", "?")}')
-        scaled = results.get('chip_scaled', None)
-        if scaled is None:
-            scaled = np.round(chip * f)
-        scaled = np.asarray(scaled, dtype=np.float64).reshape(4)
-        cw, ch = int(scaled[2] - scaled[0]), int(scaled[3] - scaled[1])
-        assert cw > 0 and ch > 0, f'empty chip window {scaled.tolist()}'
-        assert (scaled[0] >= 0 and scaled[1] >= 0
-                and scaled[2] <= np.floor(w * f + 1e-6) + 1
-                and scaled[3] <= np.floor(h * f + 1e-6) + 1), \
-            (f'chip window {scaled.tolist()} at factor {f:g} is outside the '
-             f'resized image ({w * f:.1f} x {h * f:.1f})')
-        ox, oy = float(scaled[0]), float(scaled[1])
-        if results.get('flip', False):
-            direction = results.get('flip_direction', 'horizontal')
-            assert direction in ('horizontal', 'vertical', 'diagonal'), \
-                f'unsupported flip_direction {direction!r}'
-            if direction in ('horizontal', 'diagonal'):
-                chip[[0, 2]] = w - chip[[2, 0]]
-                ox = w * f - float(scaled[2])
-            if direction in ('vertical', 'diagonal'):
-                chip[[1, 3]] = h - chip[[3, 1]]
-                oy = h * f - float(scaled[3])
-        return chip, f, (ox, oy), (ch, cw)
-
-    @staticmethod
-    def _pad(img: np.ndarray, size: Optional[int], val) -> np.ndarray:
-        if size is None:
-            return img
-        h, w = img.shape[:2]
-        ph, pw = max(h, size), max(w, size)
-        if (ph, pw) == (h, w):
-            return img
-        out = np.full((ph, pw) + img.shape[2:], val, dtype=img.dtype)
-        out[:h, :w] = img
-        return out
-
-    # ------------------------------------------------------------------
     @autocast_box_type()
     def transform(self, results: dict) -> dict:
         """Crop, rescale and pad the chip; transform and flag the boxes.
@@ -226,12 +179,12 @@ class SnipChipCrop(BaseTransform):
         Returns:
             dict: The chip's results.
         """
-        chip, f, (ox, oy), (ch, cw) = self._window(results)
+        chip, f, (ox, oy), (ch, cw) = chip_window(results)
         size = self.chip_size or results.get('chip_size', None)
         interp = _INTERP[self.interpolation]
 
         img = crop_resize_np(results['img'], f, (ox, oy), (ch, cw), interp)
-        results['img'] = self._pad(img, size, self.pad_val)
+        results['img'] = pad_bottom_right(img, size, self.pad_val)
         results['img_shape'] = (ch, cw)
         results['pad_shape'] = results['img'].shape[:2]
         results['scale_factor'] = (f, f)
@@ -247,7 +200,8 @@ class SnipChipCrop(BaseTransform):
         if results.get('gt_seg_map', None) is not None:
             seg = crop_resize_np(results['gt_seg_map'], f, (ox, oy),
                                  (ch, cw), cv2.INTER_NEAREST)
-            results['gt_seg_map'] = self._pad(seg, size, self.seg_pad_val)
+            results['gt_seg_map'] = pad_bottom_right(seg, size,
+                                                     self.seg_pad_val)
 
         if results.get('gt_bboxes', None) is None:
             results['chip_num_valid'] = 0
@@ -272,9 +226,9 @@ class SnipChipCrop(BaseTransform):
         if results.get('gt_bboxes_labels', None) is not None:
             results['gt_bboxes_labels'] = results['gt_bboxes_labels'][keep]
         if results.get('gt_masks', None) is not None:
-            results['gt_masks'] = self._crop_masks(results['gt_masks'], keep,
-                                                   f, (ox, oy), (ch, cw),
-                                                   size)
+            results['gt_masks'] = crop_chip_masks(
+                results['gt_masks'], keep, keep & ~ignore & valid, f,
+                (ox, oy), (ch, cw), size)
         results['chip_num_valid'] = int((valid & ~ignore & keep).sum())
         return results
 
@@ -318,24 +272,6 @@ class SnipChipCrop(BaseTransform):
             inside &= ~flagged
         keep = inside & (w >= self.min_box_side) & (h >= self.min_box_side)
         return inside, keep
-
-    def _crop_masks(self, masks, keep: np.ndarray, f: float,
-                    origin: Tuple[float, float], shape: Tuple[int, int],
-                    size: Optional[int]) -> BitmapMasks:
-        if not isinstance(masks, BitmapMasks):
-            raise NotImplementedError(
-                'SnipChipCrop supports BitmapMasks only; load masks with '
-                'LoadAnnotations(with_mask=True, poly2mask=True)')
-        kept = masks.masks[keep]
-        out = [
-            self._pad(
-                crop_resize_np(m, f, origin, shape, cv2.INTER_NEAREST), size,
-                0)
-            for m in kept
-        ]
-        h, w = ((max(shape[0], size or 0), max(shape[1], size or 0)))
-        arr = (np.stack(out) if out else np.zeros((0, h, w), np.uint8))
-        return BitmapMasks(arr, h, w)
 
     def __repr__(self) -> str:
         repr_str = self.__class__.__name__

@@ -17,6 +17,8 @@ from ...chips.crop_resize import chip_out_size
 from ...chips.focus import focus_chips, fuse_chips
 from ...chips.merge import border_prune, valid_range_filter
 from ...chips.scales import scale_factor, scaled_size
+from .autofocus_utils import (SNAP_PX, clip_chips,  # noqa: F401
+                              require_focus_weights)
 from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
                    check_not_wrapper)
 from .cfg_check import check_keys, check_scale_order, check_valid_ranges
@@ -31,54 +33,6 @@ AUTOFOCUS_TRANSITIONS = (dict(dilation=3, threshold=0.02, min_chip_cells=16),
 AUTOFOCUS_KEYS = ('scales', 'valid_ranges', 'focus', 'border_margin',
                   'stride', 'fuse_chips') + COMMON_KEYS
 FOCUS_KEYS = ('dilation', 'threshold', 'min_chip_cells')
-#: Chip edges closer than ``max(SNAP_PX, 1e-6 * image side)`` original px
-#: to the image border are put on it (float32 round trips of FocusChips
-#: through a factor).
-SNAP_PX = 1e-3
-
-
-def clip_chips(chips: np.ndarray, img_shape, min_side: float = 1.
-               ) -> np.ndarray:
-    """Clip chips to the image and drop the thin ones.
-
-    Args:
-        chips (np.ndarray): ``(K, 4)`` x1y1x2y2, original px.
-        img_shape (tuple[int, int]): ``(H, W)``.
-        min_side (float): Chips thinner than this (original px) are
-            dropped. Defaults to 1.
-
-    Returns:
-        np.ndarray: float64 ``(K', 4)``; edges within :data:`SNAP_PX` (or
-        1e-6 of the image side) of the image border lie on it (so that a
-        chip of the whole image is one, for ``chip_out_size`` and
-        ``border_prune``).
-    """
-    h, w = img_shape
-    chips = np.asarray(chips, dtype=np.float64).reshape(-1, 4).copy()
-    tol = max(SNAP_PX, 1e-6 * max(h, w))
-    chips[np.abs(chips) < tol] = 0.
-    xs, ys = chips[:, 0::2], chips[:, 1::2]  # views
-    xs[np.abs(xs - w) < tol] = w
-    ys[np.abs(ys - h) < tol] = h
-    chips[:, 0::2] = chips[:, 0::2].clip(0, w)
-    chips[:, 1::2] = chips[:, 1::2].clip(0, h)
-    keep = ((chips[:, 2] - chips[:, 0]) >= min_side) & (
-        (chips[:, 3] - chips[:, 1]) >= min_side)
-    return chips[keep]
-
-
-def _require_weights(module, state_dict, prefix, *args) -> None:
-    """Load pre-hook of the FocusPixel head: a checkpoint without its
-    weights would run AutoFocus with a random head (mAP ~0)."""
-    if not any(k.startswith(prefix) for k in state_dict):
-        raise RuntimeError(
-            f'the checkpoint has no FocusPixel head weights ({prefix}*): '
-            'AutoFocus would pick its chips with a random head. Load a '
-            'model trained with a FocusPixel head (configs/autofocus/), or '
-            'test a SNIPER checkpoint with the full pyramid (tta_model of '
-            'configs/_base_/tta/sniper_pyramid.py)')
-
-
 @MODELS.register_module()
 class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
     """AutoFocus: multi-scale inference on FocusChips only.
@@ -166,7 +120,7 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
                 f'(module.focus_head, e.g. FocusFasterRCNN), got '
                 f'{type(self.module).__name__}; train one with '
                 'configs/autofocus/*.py or use SniperMultiScaleTTA')
-        head._register_load_state_dict_pre_hook(_require_weights,
+        head._register_load_state_dict_pre_hook(require_focus_weights,
                                                 with_module=True)
         if 'scales' in cfg:
             scales = list(cfg['scales'])

@@ -23,9 +23,9 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from torch import Tensor
 
-from ..seg_heads.focus_pixel_head import focus_pixel_labels
+from ..seg_heads.focus_pixel_labels import focus_pixel_labels
 from .autofocus import AutoFocusDetector
-from .base import ChipDets, Job
+from .chip_runner import ChipDets, Job
 
 
 def _boxes(sample, key: str) -> Optional[Tensor]:

@@ -10,7 +10,7 @@ from mmengine.config import Config, ConfigDict
 
 from mmsniper.models.detectors import focus_faster_rcnn as ffr
 from mmsniper.models.test_time import AutoFocusDetector, ChipDets
-from mmsniper.models.test_time import base as tt_base
+from mmsniper.models.test_time import chip_runner as tt_runner
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
@@ -206,13 +206,13 @@ def test_tiny_and_strip_images(focus_cfg, data, monkeypatch):
     assert b.shape[1] == 4 and ((b >= 0) & (b <= 1 + 1e-4)).all()
 
     shapes = []
-    real = tt_base.crop_resize_tensor
+    real = tt_runner.crop_resize_tensor
 
     def spy(src, f, origin, shape, *a, **k):
         shapes.append((f, tuple(shape)))
         return real(src, f, origin, shape, *a, **k)
 
-    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    monkeypatch.setattr(tt_runner, 'crop_resize_tensor', spy)
     strip = _model(focus_cfg, scales=[0.125, 0.25], focus=focus,
                    det_budget=budget,
                    tile=dict(size=1024, overlap=128, border_margin=8))

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from mmsniper.models.test_time import AutoFocusDetector, SniperMultiScaleTTA
-from mmsniper.models.test_time import base as tt_base
+from mmsniper.models.test_time import chip_runner as tt_runner
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
@@ -56,14 +56,14 @@ class Calls:
 def _jobs_spy(monkeypatch):
     """The input sizes of the inner detector (chips and tiles)."""
     sizes = []
-    real = tt_base.crop_resize_tensor
+    real = tt_runner.crop_resize_tensor
 
     def spy(src, f, origin, shape, *a, **k):
         out = real(src, f, origin, shape, *a, **k)
         sizes.append(out.numel())
         return out
 
-    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    monkeypatch.setattr(tt_runner, 'crop_resize_tensor', spy)
     return sizes
 
 

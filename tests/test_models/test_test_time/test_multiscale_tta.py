@@ -9,7 +9,7 @@ from mmengine.config import Config, ConfigDict
 
 from mmsniper.models.test_time import (AutoFocusDetector, ChipDets,
                                        SniperMultiScaleTTA)
-from mmsniper.models.test_time import base as tt_base
+from mmsniper.models.test_time import chip_runner as tt_runner
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
@@ -117,7 +117,7 @@ def _spy_raw(monkeypatch, box=(10., 20., 30., 40.)):
                  torch.tensor([1])) for _ in samples]
         return dets, None
 
-    monkeypatch.setattr(tt_base, 'raw_detections', fake)
+    monkeypatch.setattr(tt_runner, 'raw_detections', fake)
     return seen
 
 
@@ -221,13 +221,13 @@ def test_tiny_and_strip_images(plain_cfg, data, monkeypatch):
     assert b.shape[1] == 4 and ((b >= 0) & (b <= 1 + 1e-4)).all()
 
     shapes = []
-    real = tt_base.crop_resize_tensor
+    real = tt_runner.crop_resize_tensor
 
     def spy(src, f, origin, shape, *a, **k):
         shapes.append(tuple(shape))
         return real(src, f, origin, shape, *a, **k)
 
-    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    monkeypatch.setattr(tt_runner, 'crop_resize_tensor', spy)
     strip = _model(plain_cfg, scales=[0.25, 0.125], tile=dict(size=1024,
                                                               overlap=128),
                    det_budget=dict(per_mpix=1e3, min=20, max=50))

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmsniper.models.test_time import SniperMultiScaleTTA
-from mmsniper.models.test_time import base as tt_base
+from mmsniper.models.test_time import chip_runner as tt_runner
 from mmsniper.models.test_time.tiles import build_tile_cfg, tile_windows
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -96,7 +96,7 @@ def test_tiled_run_matches_untiled(blob_detector, make_blob_image, data,
     img, gt = make_blob_image(300, 400, 40)
     batch = lambda: data(300, 400, img=img)  # noqa: E731
     sizes = []
-    real = tt_base.crop_resize_tensor
+    real = tt_runner.crop_resize_tensor
 
     def spy(src, f, origin, shape, *a, **k):
         sizes.append(tuple(shape))
@@ -107,7 +107,7 @@ def test_tiled_run_matches_untiled(blob_detector, make_blob_image, data,
     assert len(ref) == len(gt)  # one box per rectangle, untiled
     assert _matched(gt, ref, 0.8).all()
 
-    monkeypatch.setattr(tt_base, 'crop_resize_tensor', spy)
+    monkeypatch.setattr(tt_runner, 'crop_resize_tensor', spy)
     tile = dict(size=128, overlap=56, border_margin=8)
     out1, tiled = _run(blob_detector, batch(), tile)
     assert len(sizes) == 88 + 20 == len(tile_windows(600, 800, 128, 56)) + len(
