@@ -210,7 +210,7 @@ def main(argv=None) -> int:
     if rank == 0:
         print(f'wrote {out} ({metrics["dump_proposals/num_images"]} '
               'images)')
-    teardown()
+    teardown(exit_process=True)
     return 0
 
 

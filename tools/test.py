@@ -171,7 +171,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
                        for k, v in metrics.items()}, f, indent=2)
     # the ranks leave together (a rank leaving while the others still use
     # gloo occasionally aborted at interpreter shutdown)
-    teardown()
+    teardown(exit_process=True)
     return metrics
 
 

@@ -133,7 +133,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     runner.train()
     # the ranks leave together (a rank leaving while the others still use
     # gloo occasionally aborted at interpreter shutdown)
-    teardown()
+    teardown(exit_process=True)
 
 
 if __name__ == '__main__':
