@@ -55,9 +55,6 @@ model = dict(
             sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=500)))
 
-chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'chip',
-                  'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -66,7 +63,7 @@ train_pipeline = [
     # nor ignored: the original's 10 px for 512 chips, halved as the chips
     # and anchors
     dict(type='SnipChipCrop', min_box_side=5, flagged_boxes='drop'),
-    dict(type='PackDetInputs', meta_keys=chip_meta_keys)
+    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
 ]
 train_dataloader = dict(
     batch_size=8,         # chips per iteration

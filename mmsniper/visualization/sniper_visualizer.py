@@ -57,7 +57,7 @@ class SniperLocalVisualizer(DetLocalVisualizer):
     """mmdet's ``DetLocalVisualizer`` for SNIPER chip samples.
 
     For a sample of :class:`~mmsniper.datasets.SniperDataset` (metainfo
-    ``chip``, i.e. the chip meta keys packed by ``PackDetInputs``):
+    ``chip``, i.e. the chip meta keys packed by ``PackChipInputs``):
 
     - the picture is named after the image and the chip
       (:func:`chip_sample_name`); a name this visualizer has already

@@ -37,8 +37,9 @@ def test_autofocus_config(path):
     # the FocusPixel labels are painted from every box of the chip, those
     # under SnipChipCrop's min_box_side included (spec 5.1)
     pack = [t for t in cfg.train_dataloader.dataset.dataset.pipeline
-            if t.type == 'PackDetInputs'][0]
-    assert 'chip_focus_bboxes' in pack.meta_keys
+            if t.type == 'PackChipInputs'][0]
+    from mmdet.registry import TRANSFORMS
+    assert 'chip_focus_bboxes' in TRANSFORMS.build(pack).meta_keys
     assert cfg.model.focus_head.get('use_ignored_instances', True)
     # --tta: AutoFocus (configs/_base_/tta/autofocus.py) on the original
     # image, with the `sniper` block's budgets

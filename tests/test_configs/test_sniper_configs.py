@@ -46,8 +46,9 @@ def test_sniper_config(path, repo_root):
     assert crop[0].min_box_side == 10 * cfg.sniper.chip_size / 512
     assert 'chip_size' not in crop[0]  # the dataset's, from the block
     assert crop[0].flagged_boxes == 'drop'
-    pack = [t for t in pipeline if t['type'] == 'PackDetInputs'][0]
-    assert 'chip_focus_bboxes' in pack.meta_keys  # FocusPixel labels
+    pack = [t for t in pipeline if t['type'] == 'PackChipInputs'][0]
+    from mmdet.registry import TRANSFORMS
+    assert 'chip_focus_bboxes' in TRANSFORMS.build(pack).meta_keys
     assert {'type': 'ChipRebuildHook'} in cfg.custom_hooks
     assert 'mmsniper' in cfg.custom_imports.imports
     # exact kill + resume: per-step seeds, mid-epoch resume, atomic saves

@@ -20,9 +20,6 @@ sniper = dict(
     # ranges of the detections kept per scale (lo**2 < area <= hi**2)
     test_scales=((1400, 2000), (800, 1280), (480, 512)),
     test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
-chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'chip',
-                  'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -30,7 +27,7 @@ train_pipeline = [
     # crop, rescale, pad to chip_size, flag the invalid boxes ignored; boxes
     # under 10 chip px and crowd boxes are dropped (as the original)
     dict(type='SnipChipCrop', min_box_side=10, flagged_boxes='drop'),
-    dict(type='PackDetInputs', meta_keys=chip_meta_keys)
+    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
 ]
 train_dataloader = dict(
     batch_size=16,

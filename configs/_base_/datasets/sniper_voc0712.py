@@ -20,9 +20,6 @@ sniper = dict(
     test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
 dataset_type = 'VOCDataset'
 data_root = 'data/VOCdevkit/'
-chip_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'chip',
-                  'chip_scale_idx', 'chip_factor', 'chip_focus_bboxes')
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -30,7 +27,7 @@ train_pipeline = [
     # boxes under 10 chip px and difficult boxes are dropped (as the
     # original, which loads no difficult box)
     dict(type='SnipChipCrop', min_box_side=10, flagged_boxes='drop'),
-    dict(type='PackDetInputs', meta_keys=chip_meta_keys)
+    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
 ]
 voc_train = dict(
     type=dataset_type,

@@ -1,5 +1,9 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 from .neg_chip_mine import NegChipMine, pos_chip_keys
+from .pack_chip_inputs import CHIP_META_KEYS, PackChipInputs
 from .snip_chip_crop import SnipChipCrop
 
-__all__ = ['NegChipMine', 'SnipChipCrop', 'pos_chip_keys']
+__all__ = [
+    'CHIP_META_KEYS', 'NegChipMine', 'PackChipInputs', 'SnipChipCrop',
+    'pos_chip_keys'
+]

@@ -60,8 +60,8 @@ class SnipChipCrop(BaseTransform):
     annotation order (flagged boxes only with ``flagged_boxes='ignore'``):
     the original paints its mask from those boxes (spec 5.1), so a 6 px
     object stays a FocusPixel although the detector does not train on it.
-    Add ``'chip_focus_bboxes'`` to ``PackDetInputs``' ``meta_keys`` for
-    :class:`~mmsniper.models.FocusPixelHead` to use it.
+    :class:`~mmsniper.datasets.transforms.PackChipInputs` packs it (with
+    the other chip keys) for :class:`~mmsniper.models.FocusPixelHead`.
 
     Instance masks (``gt_masks``) are kept with their boxes: polygons
     (``LoadAnnotations(with_mask=True, poly2mask=False)``, the memory-light
