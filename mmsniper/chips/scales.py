@@ -32,6 +32,8 @@ ScaleSpec = Union[float, Tuple[float, float], dict]
 DEFAULT_SCALES: Tuple[ScaleSpec, ...] = (3.0, 1.667, 512)
 DEFAULT_VALID_RANGES: Tuple[Tuple[float, float], ...] = ((-1, 80), (32, 150),
                                                          (120, -1))
+#: Chip side of the original (pixels of the resized image).
+DEFAULT_CHIP_SIZE = 512
 #: Numbers above this are long-side targets (pixels), not factors.
 MAX_FACTOR = 16.0
 

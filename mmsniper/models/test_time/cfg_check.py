@@ -1,41 +1,14 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Checks of the test-time settings: unknown keys and scale order.
+"""Checks of the test-time settings: scale order and valid ranges.
 
-A typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus transition would
-otherwise be ignored silently (identical results); it raises here with the
-closest valid key and the list of valid keys.
+Unknown keys (a typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus
+transition, otherwise ignored silently) raise in
+:func:`mmsniper.utils.checks.check_keys`, with the closest valid key.
 """
-import difflib
 import numbers
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 from ...chips.scales import parse_scale, scale_factor
-
-
-def check_keys(where: str, cfg: dict, valid: Iterable[str]) -> None:
-    """Raise ``KeyError`` for keys of ``cfg`` not in ``valid``.
-
-    Args:
-        where (str): What ``cfg`` is, e.g. ``'AutoFocusDetector
-            autofocus_cfg'`` (named in the message).
-        cfg (dict): The settings.
-        valid (Iterable[str]): The accepted keys.
-
-    Raises:
-        KeyError: Naming each unknown key, its closest valid key ('did you
-            mean') and the valid keys.
-    """
-    valid = list(valid)
-    unknown = [k for k in cfg if k not in valid]
-    if not unknown:
-        return
-    hints = []
-    for k in unknown:
-        close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.6)
-        hints.append(f'{k!r} (did you mean {close[0]!r}?)' if close else
-                     repr(k))
-    raise KeyError(f'{where}: unknown key{"s" if len(unknown) > 1 else ""} '
-                   f'{", ".join(hints)}; valid keys: {valid}')
 
 
 #: The image shape at which scale specs of different kinds (a factor and a
