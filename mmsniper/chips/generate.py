@@ -14,9 +14,10 @@ from .cover import (boxes_to_cover, chips_to_original, clip_to_image,
                     cover_scale)
 from .negatives import default_min_proposals, mine_negative_chips
 from .result import ChipResult
-from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, DEFAULT_VALID_RANGES,
-                     ScaleSpec, box_sizes, in_range_masks,
-                     normalize_valid_ranges, scale_factors, scaled_size)
+from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, ScaleSpec, box_sizes,
+                     scale_factors, scaled_size)
+from .valid_ranges import (DEFAULT_VALID_RANGES, in_range_masks,
+                           normalize_valid_ranges)
 from .validate import SeedLike, StrideLike, as_per_scale, as_rng, as_stride
 
 

@@ -20,8 +20,9 @@ import numpy as np
 from ..utils.checks import as_boxes, as_img_shape, as_int
 from .cover import (boxes_to_cover, chips_to_original, clip_to_image,
                     cover_scale)
-from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_VALID_RANGES, box_sizes,
-                     in_range_masks, normalize_valid_ranges, scaled_size)
+from .scales import DEFAULT_CHIP_SIZE, box_sizes, scaled_size
+from .valid_ranges import (DEFAULT_VALID_RANGES, in_range_masks,
+                           normalize_valid_ranges)
 from .validate import SeedLike, as_per_scale, as_rng
 
 #: Default ``M`` of the negative chips: > 25 proposals at the finest scale,

@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from .generate import generate_chips
-from .scales import DEFAULT_CHIP_SIZE, DEFAULT_SCALES, DEFAULT_VALID_RANGES
+from .scales import DEFAULT_CHIP_SIZE, DEFAULT_SCALES
+from .valid_ranges import DEFAULT_VALID_RANGES
 
 
 def read_coco_json(ann_file: str) -> dict:

@@ -19,8 +19,9 @@ rule everywhere:
   (:func:`valid_range_filter` on the ranges of
   :func:`check_valid_ranges`).
 
-A box exactly on a boundary therefore counts for the finer scale in
-training and for the coarser one at test time, as in the original.
+As in the original, a box of size exactly ``lo`` is therefore in range in
+training and out at test time, one of size exactly ``hi`` the other way
+round.
 
 Shape shorthands: ``N`` boxes, ``S`` scales.
 """

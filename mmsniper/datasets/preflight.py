@@ -18,7 +18,7 @@ from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
 from ..utils.checks import check_keys
-from .preflight_files import check_file as _check_file
+from .preflight_files import check_image_file
 from .preflight_masks import (KEPT_MASK_REASONS, MASK_DEFAULTS, MASK_REASONS,
                               loads_masks, mask_problem)
 
@@ -167,7 +167,7 @@ def _check(images: List[dict], anns: Dict[Hashable, List[dict]], cats,
         wh = None if bad else (int(img['width']), int(img['height']))
         problems = [('missing_size', f"field '{k}' is " + (
             'missing' if img.get(k) is None else repr(img[k])))
-                    for k in bad[:1]] + (_check_file(
+                    for k in bad[:1]] + (check_image_file(
             img['path'], wh, opts.get('decode', False)) if opts.get(
                 'check_images', True) else [])
         for reason, text in problems:

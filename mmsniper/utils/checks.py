@@ -26,13 +26,7 @@ def check_keys(where: str, cfg: dict, valid: Iterable[str]) -> None:
         KeyError: ``"<where> has unknown keys [...] (did you mean ...);
         valid keys: [...]"``, with the closest valid key of each unknown
         one where there is one.
-
-    Example:
-        >>> check_keys('chip_cfg', dict(chip_sise=256), ['chip_size'])
-        Traceback (most recent call last):
-        ...
-        KeyError: "chip_cfg has unknown keys ['chip_sise'] (did you mean 'chip_size' for 'chip_sise'?); valid keys: ['chip_size']"
-    """  # noqa: E501
+    """
     valid = list(valid)
     unknown = sorted((k for k in cfg if k not in valid), key=str)
     if not unknown:
@@ -78,6 +72,16 @@ def as_int(name: str,
     return value
 
 
+def _check_tensor(tensor: torch.Tensor, name: str) -> None:
+    """A CPU or CUDA tensor of a real numeric dtype."""
+    if tensor.device.type not in ('cpu', 'cuda'):
+        raise ValueError(f'{name} is on device {tensor.device}; only cpu '
+                         'and cuda tensors are supported')
+    if tensor.is_complex() or tensor.dtype == torch.bool:
+        raise ValueError(f'{name} must have a real numeric dtype, got '
+                         f'{tensor.dtype}')
+
+
 def check_boxes(boxes, name: str = 'boxes') -> None:
     """Raise ValueError unless ``boxes`` is a finite real ``[N, 4]`` array.
 
@@ -89,12 +93,7 @@ def check_boxes(boxes, name: str = 'boxes') -> None:
         raise ValueError(f'{name} must be a numpy array or a torch tensor, '
                          f'got {type(boxes).__name__}')
     if isinstance(boxes, torch.Tensor):
-        if boxes.device.type not in ('cpu', 'cuda'):
-            raise ValueError(f'{name} is on device {boxes.device}; only cpu '
-                             'and cuda tensors are supported')
-        if boxes.is_complex() or boxes.dtype == torch.bool:
-            raise ValueError(f'{name} must have a real numeric dtype, got '
-                             f'{boxes.dtype}')
+        _check_tensor(boxes, name)
         shape = tuple(boxes.shape)
     else:
         if boxes.dtype.kind not in 'fiu':
@@ -134,12 +133,7 @@ def as_boxes(boxes, name: str, min_cols: int = 4) -> np.ndarray:
     if hasattr(boxes, 'tensor') and isinstance(boxes.tensor, torch.Tensor):
         boxes = boxes.tensor
     if isinstance(boxes, torch.Tensor):
-        if boxes.device.type not in ('cpu', 'cuda'):
-            raise ValueError(f'{name} is on device {boxes.device}; only cpu '
-                             'and cuda tensors are supported')
-        if boxes.is_complex() or boxes.dtype == torch.bool:
-            raise ValueError(f'{name} must have a real numeric dtype, got '
-                             f'{boxes.dtype}')
+        _check_tensor(boxes, name)
         boxes = boxes.detach().cpu().to(torch.float64).numpy()
     elif isinstance(boxes, (list, tuple)):
         try:

@@ -180,7 +180,8 @@ def evaluate(model, cfg, scales, test_ranges, max_images):
     import mmcv
     from mmdet.registry import DATASETS
     from mmengine.fileio import get
-    from mmsniper.chips.merge import merge_detections, valid_range_filter
+    from mmsniper.chips.merge import merge_detections
+    from mmsniper.chips.valid_ranges import valid_range_filter
     vcfg = copy.deepcopy(cfg.val_dataloader.dataset)
     vcfg.pipeline = []
     ds = DATASETS.build(vcfg)

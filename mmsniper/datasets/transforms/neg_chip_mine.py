@@ -10,8 +10,8 @@ from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
 
 from ...chips import ChipResult, mine_negative_chips
-from ...chips.scales import (DEFAULT_CHIP_SIZE, DEFAULT_VALID_RANGES,
-                             normalize_valid_ranges)
+from ...chips.scales import DEFAULT_CHIP_SIZE
+from ...chips.valid_ranges import DEFAULT_VALID_RANGES, normalize_valid_ranges
 from ...utils.checks import as_int
 
 #: Results keys NegChipMine needs besides ``proposals``.
