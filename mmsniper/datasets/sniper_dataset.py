@@ -15,7 +15,7 @@ from ..chips import DEFAULT_CHIP_SIZE
 from ..utils.checks import as_int
 from ..utils.dataset_walk import lazy_dataset_cfg, locate_sample
 from ..utils.seeding import derive_seed, local_seed
-from .chip_cfg import CHIP_CFG_KEYS, check_chip_cfg  # noqa: F401
+from .chip_cfg import CHIP_CFG_KEYS, check_chip_cfg  # noqa: F401 (old path)
 from .epoch_chips import (build_neg_chip_mine, chip_of_epoch,
                           generate_epoch_chips)
 from .epoch_length import epoch_index, epoch_stats, log_epoch
