@@ -26,8 +26,6 @@ import sys
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-#: Training scales when the config's SniperDataset names none.
-FALLBACK_SCALES = (3.0, 1.667, 512)
 #: Metainfo the extraction needs from the loading pipeline.
 META_KEYS = ('img_id', 'img_path', 'ori_shape', 'img_shape')
 
@@ -83,12 +81,30 @@ def parse_args(argv=None):
 
 def sniper_train_cfg(cfg: Config):
     """The wrapped dataset config and the ``chip_cfg`` of a config whose
-    ``train_dataloader.dataset`` is a ``SniperDataset`` (a plain dataset
-    config is returned as is, with an empty ``chip_cfg``)."""
+    ``train_dataloader.dataset`` is (or wraps) a ``SniperDataset`` (a plain
+    dataset config is returned as is, with an empty ``chip_cfg``)."""
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.utils.dataset_walk import find_dataset_cfg
     ds = cfg.train_dataloader.dataset
-    if ds.get('type') == 'SniperDataset':
-        return ds.dataset, dict(ds.get('chip_cfg', None) or {})
+    sniper = find_dataset_cfg(ds, SniperDataset)
+    if sniper is not None:
+        return sniper['dataset'], dict(sniper.get('chip_cfg', None) or {})
     return ds, {}
+
+
+def _load_images(leaf: dict) -> dict:
+    leaf['pipeline'] = [
+        dict(type='LoadImageFromFile',
+             backend_args=leaf.get('backend_args', None)),
+        dict(type='PackDetInputs', meta_keys=META_KEYS)
+    ]
+    return leaf
+
+
+def _no_mixing(wrapper: dict) -> dict:
+    if 'pipeline' in wrapper:
+        wrapper['pipeline'] = []  # a wrapper's own (mixing) pipeline
+    return wrapper
 
 
 def image_dataset_cfg(dataset_cfg: dict) -> dict:
@@ -96,20 +112,10 @@ def image_dataset_cfg(dataset_cfg: dict) -> dict:
     of wrappers) load the original images only: ``LoadImageFromFile`` (with
     the leaf's ``backend_args``) and ``PackDetInputs`` of
     :data:`META_KEYS`; a wrapper's own pipeline is emptied."""
-    out = ConfigDict(copy.deepcopy(dict(dataset_cfg)))
-    if 'pipeline' in out and ('dataset' in out or 'datasets' in out):
-        out['pipeline'] = []  # a wrapper's own (mixing) pipeline
-    if isinstance(out.get('dataset'), dict):
-        out['dataset'] = image_dataset_cfg(out['dataset'])
-    elif isinstance(out.get('datasets'), (list, tuple)):
-        out['datasets'] = [image_dataset_cfg(d) for d in out['datasets']]
-    else:
-        out['pipeline'] = [
-            dict(type='LoadImageFromFile',
-                 backend_args=out.get('backend_args', None)),
-            dict(type='PackDetInputs', meta_keys=META_KEYS)
-        ]
-    return out
+    from mmsniper.utils.dataset_walk import map_dataset_cfg
+    return map_dataset_cfg(
+        ConfigDict(copy.deepcopy(dict(dataset_cfg))), _load_images,
+        _no_mixing)
 
 
 def runner_cfg(cfg: Config, args, scales, num: int, out: str) -> Config:
@@ -180,9 +186,10 @@ def main(argv=None) -> int:
         cfg.merge_from_dict(args.cfg_options)
     resolve_sniper_block(cfg)  # the scales of the `sniper` block
 
-    _, chip_cfg = sniper_train_cfg(cfg)
+    from mmsniper.chips import DEFAULT_SCALES
+    _, chip_cfg = sniper_train_cfg(cfg)  # generate_chips' default scales
     scales = tuple(args.scales) if args.scales else tuple(
-        chip_cfg.get('scales', FALLBACK_SCALES))
+        chip_cfg.get('scales', DEFAULT_SCALES))
     rpn_test = (cfg.model.get('test_cfg', None) or {}).get('rpn', {})
     num = args.num_per_scale or rpn_test.get('max_per_img', 300)
     if rpn_test:  # the RPN returns at least the N kept per scale

@@ -97,9 +97,8 @@ def fail(error: Exception) -> NoReturn:
 def ann_file_of(cfg: Config) -> Optional[str]:
     """The annotation file of the test dataset (under its wrappers), whose
     categories give the ids of a COCO json ``--out``."""
-    ds = cfg.test_dataloader.dataset
-    while 'dataset' in ds:
-        ds = ds['dataset']
+    from mmsniper.utils.dataset_walk import leaf_dataset_cfgs
+    ds = leaf_dataset_cfgs(cfg.test_dataloader.dataset)[0]
     ann = ds.get('ann_file')
     if ann and not os.path.isabs(ann) and ds.get('data_root'):
         ann = os.path.join(ds['data_root'], ann)

@@ -28,6 +28,8 @@ import copy
 
 from mmengine.config import Config, ConfigDict
 
+from ..utils.config_types import type_name
+
 #: Test-time wrapper types (a config's ``model`` of one of these types is
 #: already a test-time model).
 WRAPPER_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector',
@@ -36,13 +38,6 @@ WRAPPER_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector',
 #: ``mmdet.apis.init_detector`` reads (mmdet's ``DetTTAModel`` does not).
 STUB_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector',
               'OracleAutoFocusDetector')
-
-
-def _type_name(model: dict) -> str:
-    t = model.get('type', '')
-    if not isinstance(t, str):
-        return getattr(t, '__name__', '')
-    return t.split('.')[-1]
 
 
 def is_tta_model(model_cfg: dict) -> bool:
@@ -54,7 +49,7 @@ def is_tta_model(model_cfg: dict) -> bool:
     Returns:
         bool: Its type is one of :data:`WRAPPER_TYPES`.
     """
-    return _type_name(model_cfg) in WRAPPER_TYPES
+    return type_name(model_cfg) in WRAPPER_TYPES
 
 
 def tta_config(cfg: Config, where: str = '--tta') -> Config:
@@ -85,7 +80,7 @@ def tta_config(cfg: Config, where: str = '--tta') -> Config:
     if is_tta_model(cfg.model):
         raise ValueError(
             f'{where}: the config\'s model already is a test-time wrapper '
-            f'({_type_name(cfg.model)}, a *_autofocus-test.py or '
+            f'({type_name(cfg.model)}, a *_autofocus-test.py or '
             '*_pyramid-test.py config): test it without --tta, or pass the '
             'training config with --tta')
     missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
@@ -99,7 +94,7 @@ def tta_config(cfg: Config, where: str = '--tta') -> Config:
             '*_pyramid-test.py / *_autofocus-test.py config')
     cfg = copy.deepcopy(cfg)
     model = ConfigDict(**cfg.tta_model, module=cfg.model)
-    if _type_name(model) in STUB_TYPES and 'backbone' not in model:
+    if type_name(model) in STUB_TYPES and 'backbone' not in model:
         model.backbone = ConfigDict()
     cfg.model = model
     cfg.test_dataloader.dataset.pipeline = copy.deepcopy(cfg.tta_pipeline)

@@ -16,17 +16,21 @@ from .negatives import (NegativeChips, default_min_proposals,
                         mine_negative_chips, negative_chips_scale,
                         sample_negatives, uncovered_by)
 from .result import ChipResult
-from .scales import (DEFAULT_SCALES, DEFAULT_VALID_RANGES, box_sizes,
-                     describe_scales, in_range_masks, normalize_valid_ranges,
-                     parse_scale, scale_factor, scale_factors, scaled_size)
+from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, box_sizes,
+                     describe_scales, parse_scale, scale_factor,
+                     scale_factors, scaled_size)
+from .valid_ranges import (DEFAULT_VALID_RANGES, check_valid_ranges,
+                           in_range_masks, normalize_valid_ranges,
+                           open_bounds, valid_range_filter)
 
 __all__ = [
-    'ChipResult', 'DEFAULT_SCALES', 'DEFAULT_VALID_RANGES', 'NegativeChips',
-    'box_sizes', 'boxes_to_cover', 'chip_gt_ignore_flags', 'cover_inputs',
-    'cover_scale', 'default_min_proposals', 'describe_scales',
-    'fits_in_chip', 'generate_chips', 'group_by_chip', 'in_range_masks',
-    'mine_negative_chips', 'negative_chips_scale', 'normalize_valid_ranges',
+    'ChipResult', 'DEFAULT_CHIP_SIZE', 'DEFAULT_SCALES',
+    'DEFAULT_VALID_RANGES', 'NegativeChips', 'box_sizes', 'boxes_to_cover',
+    'check_valid_ranges', 'chip_gt_ignore_flags', 'cover_inputs',
+    'cover_scale', 'default_min_proposals', 'describe_scales', 'fits_in_chip',
+    'generate_chips', 'group_by_chip', 'in_range_masks', 'mine_negative_chips',
+    'negative_chips_scale', 'normalize_valid_ranges', 'open_bounds',
     'overlap_mask', 'parse_scale', 'sample_negatives', 'scale_boxes',
     'scale_factor', 'scale_factors', 'scaled_size', 'split_valid_invalid',
-    'uncovered_by', 'valid_at_scale'
+    'uncovered_by', 'valid_at_scale', 'valid_range_filter'
 ]

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from mmsniper.ops.focus_chips import focus_chip_cells
+from mmsniper.utils.checks import as_int
 
 
 def focus_map_limits(map_shape: Tuple[int, int],
@@ -139,8 +140,7 @@ def focus_chips(prob_map: Union[np.ndarray, torch.Tensor],
     if scale_factor <= 0 or not math.isfinite(scale_factor):
         raise ValueError(
             f'scale_factor must be a positive number, got {scale_factor}')
-    if int(stride) != stride or stride < 1:
-        raise ValueError(f'stride must be a positive int, got {stride}')
+    stride = as_int('stride', stride, 1)
     if prob_map.ndim != 2:
         raise ValueError('prob_map must be 2-D (H, W), got shape '
                          f'{tuple(prob_map.shape)}')

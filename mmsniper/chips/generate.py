@@ -8,16 +8,17 @@ from typing import List, Sequence
 
 import numpy as np
 
+from ..utils.checks import as_boxes, as_flags, as_img_shape, as_int
 from .assign import group_by_chip, split_valid_invalid
 from .cover import (boxes_to_cover, chips_to_original, clip_to_image,
                     cover_scale)
 from .negatives import default_min_proposals, mine_negative_chips
 from .result import ChipResult
-from .scales import (DEFAULT_SCALES, DEFAULT_VALID_RANGES, ScaleSpec,
-                     box_sizes, in_range_masks, normalize_valid_ranges,
+from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, ScaleSpec, box_sizes,
                      scale_factors, scaled_size)
-from .validate import (SeedLike, StrideLike, as_boxes, as_flags,
-                       as_img_shape, as_int, as_per_scale, as_rng, as_stride)
+from .valid_ranges import (DEFAULT_VALID_RANGES, in_range_masks,
+                           normalize_valid_ranges)
+from .validate import SeedLike, StrideLike, as_per_scale, as_rng, as_stride
 
 
 def cover_inputs(gt_bboxes,
@@ -25,7 +26,7 @@ def cover_inputs(gt_bboxes,
                  scales: Sequence[ScaleSpec] = DEFAULT_SCALES,
                  valid_ranges: Sequence[Sequence[float]] = (
                      DEFAULT_VALID_RANGES),
-                 chip_size: int = 512,
+                 chip_size: int = DEFAULT_CHIP_SIZE,
                  stride: int = 32,
                  gt_ignore_flags=None,
                  coarsest_whole_image: bool = True,
@@ -64,7 +65,7 @@ def generate_chips(gt_bboxes,
                    scales: Sequence[ScaleSpec] = DEFAULT_SCALES,
                    valid_ranges: Sequence[Sequence[float]] = (
                        DEFAULT_VALID_RANGES),
-                   chip_size: int = 512,
+                   chip_size: int = DEFAULT_CHIP_SIZE,
                    stride: StrideLike = 32,
                    proposals=None,
                    gt_ignore_flags=None,

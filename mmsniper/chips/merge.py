@@ -7,8 +7,8 @@ coordinates:
 
 1. :func:`border_prune` (AutoFocus, pruned scales only): drop detections
    that touch a chip edge that is not an image border;
-2. :func:`valid_range_filter`: keep, per scale, only the object sizes that
-   scale is responsible for;
+2. :func:`~mmsniper.chips.valid_ranges.valid_range_filter`: keep, per
+   scale, only the object sizes that scale is responsible for;
 3. :func:`merge_detections`: concatenate all scales and run per-class
    soft-NMS (Gaussian, sigma 0.55, score floor 1e-3), keep the best 200.
 
@@ -41,44 +41,6 @@ def _true_like(x: ArrayLike) -> ArrayLike:
     if isinstance(x, torch.Tensor):
         return torch.ones_like(x, dtype=torch.bool)
     return np.ones(x.shape, dtype=bool)
-
-
-def valid_range_filter(bboxes: ArrayLike,
-                       valid_range: Sequence[float]) -> ArrayLike:
-    """Mask of detections whose size lies in a scale's valid range.
-
-    Follows ``Tester.aggregate`` of the original: with ``area = (x2 - x1) *
-    (y2 - y1)`` in original-image pixels (no +1), a box is valid when
-    ``area > lo ** 2`` (strict) and ``area <= hi ** 2`` (inclusive). A bound
-    that is None or not positive (``-1`` by convention, or ``0``) is
-    unbounded, and so is ``hi = inf``.
-
-    Args:
-        bboxes (np.ndarray | torch.Tensor): Boxes ``[x1, y1, x2, y2]`` in
-            original-image pixels, shape (N, 4).
-        valid_range (Sequence[float]): ``(lo, hi)`` side lengths (sqrt of the
-            area) in original-image pixels, e.g. ``(32, 180)``, ``(-1, 90)``.
-
-    Returns:
-        np.ndarray | torch.Tensor: Boolean keep mask, shape (N, ).
-
-    Example:
-        >>> boxes = np.array([[0, 0, 32, 32], [0, 0, 33, 32], [0, 0, 180, 180],
-        ...                   [0, 0, 181, 180]], dtype=np.float32)
-        >>> valid_range_filter(boxes, (32, 180)).tolist()
-        [False, True, True, False]
-    """
-    if len(valid_range) != 2:
-        raise ValueError(f'valid_range must be a (lo, hi) pair, got '
-                         f'{valid_range!r}')
-    lo, hi = (-1. if v is None else float(v) for v in valid_range)
-    areas = (bboxes[:, 2] - bboxes[:, 0]) * (bboxes[:, 3] - bboxes[:, 1])
-    keep = _true_like(areas)
-    if lo > 0:
-        keep = keep & (areas > lo * lo)
-    if hi > 0:
-        keep = keep & (areas <= hi * hi)
-    return keep
 
 
 def border_prune(bboxes: ArrayLike,

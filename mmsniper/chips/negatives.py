@@ -17,12 +17,13 @@ from typing import List, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
+from ..utils.checks import as_boxes, as_img_shape, as_int
 from .cover import (boxes_to_cover, chips_to_original, clip_to_image,
                     cover_scale)
-from .scales import (DEFAULT_VALID_RANGES, box_sizes, in_range_masks,
-                     normalize_valid_ranges, scaled_size)
-from .validate import (SeedLike, as_boxes, as_img_shape, as_int,
-                       as_per_scale, as_rng)
+from .scales import DEFAULT_CHIP_SIZE, box_sizes, scaled_size
+from .valid_ranges import (DEFAULT_VALID_RANGES, in_range_masks,
+                           normalize_valid_ranges)
+from .validate import SeedLike, as_per_scale, as_rng
 
 #: Default ``M`` of the negative chips: > 25 proposals at the finest scale,
 #: > 10 at the others (spec 2).
@@ -148,7 +149,7 @@ def mine_negative_chips(proposals,
                         factors: Sequence[float],
                         valid_ranges: Sequence[Sequence[float]] = (
                             DEFAULT_VALID_RANGES),
-                        chip_size: int = 512,
+                        chip_size: int = DEFAULT_CHIP_SIZE,
                         stride: int = 32,
                         min_proposals=None,
                         num_neg_chips: int = 2,

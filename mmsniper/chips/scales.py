@@ -1,5 +1,5 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Training scales, scale factors and valid ranges (SNIPER spec 1.1-1.3).
+"""Training scales and scale factors (SNIPER spec 1.1, 1.3).
 
 A *scale spec* says how much an image is resized at one training scale:
 
@@ -15,9 +15,8 @@ A *scale spec* says how much an image is resized at one training scale:
 
 Scales are ordered finest first; the last one is the *coarsest* scale.
 
-*Valid ranges* are ``(lo, hi)`` pairs in original-image pixels compared with
-the box size ``sqrt(w * h)``; -1 means unbounded. A box is in range when
-``lo <= size < hi``.
+The *valid range* of each scale, in training and at test time, is in
+:mod:`mmsniper.chips.valid_ranges`.
 """
 import math
 import numbers
@@ -28,10 +27,11 @@ import numpy as np
 ScaleSpec = Union[float, Tuple[float, float], dict]
 
 #: COCO training scales of the original (factor 3, factor 1.667, long side
-#: 512) and their valid ranges in original pixels.
+#: 512); their valid ranges are
+#: :data:`~mmsniper.chips.valid_ranges.DEFAULT_VALID_RANGES`.
 DEFAULT_SCALES: Tuple[ScaleSpec, ...] = (3.0, 1.667, 512)
-DEFAULT_VALID_RANGES: Tuple[Tuple[float, float], ...] = ((-1, 80), (32, 150),
-                                                         (120, -1))
+#: Chip side of the original (pixels of the resized image).
+DEFAULT_CHIP_SIZE = 512
 #: Numbers above this are long-side targets (pixels), not factors.
 MAX_FACTOR = 16.0
 
@@ -129,46 +129,12 @@ def scaled_size(img_shape: Sequence[int], factor: float) -> Tuple[int, int]:
             max(int(math.floor(w * factor + 1e-6)), 1))
 
 
-def normalize_valid_ranges(valid_ranges: Sequence[Sequence[float]],
-                           num_scales: int) -> np.ndarray:
-    """Turn ``(lo, hi)`` pairs with -1 for unbounded into a float64
-    ``[S, 2]`` array with ``0`` / ``inf``.
-
-    Raises:
-        ValueError: When the count differs from ``num_scales``, a pair is
-            malformed, or ``lo >= hi``.
-    """
-    if len(valid_ranges) != num_scales:
-        raise ValueError(f'{len(valid_ranges)} valid ranges given for '
-                         f'{num_scales} scales; give one (lo, hi) per scale')
-    out = np.zeros((num_scales, 2), dtype=np.float64)
-    for i, r in enumerate(valid_ranges):
-        if not (isinstance(r, (tuple, list, np.ndarray)) and len(r) == 2
-                and all(_is_number(v) for v in r)):
-            raise ValueError(f'valid range {i} must be a (lo, hi) pair, got '
-                             f'{r!r}')
-        lo, hi = float(r[0]), float(r[1])
-        lo = 0.0 if lo == -1 else lo
-        hi = math.inf if hi == -1 else hi
-        if math.isnan(lo) or math.isnan(hi) or lo < 0 or hi <= lo:
-            raise ValueError(f'valid range {i} {tuple(r)} must satisfy '
-                             '0 <= lo < hi (-1 = unbounded)')
-        out[i] = lo, hi
-    return out
-
-
 def box_sizes(boxes: np.ndarray) -> np.ndarray:
     """``sqrt(w * h)`` of ``[N, 4]`` xyxy boxes (no +1; 0 for degenerate
     boxes)."""
     w = np.clip(boxes[:, 2] - boxes[:, 0], 0, None)
     h = np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
     return np.sqrt(w * h)
-
-
-def in_range_masks(sizes: np.ndarray, ranges: np.ndarray) -> np.ndarray:
-    """bool ``[N, S]``: ``lo <= size < hi`` per box and scale."""
-    sizes = np.asarray(sizes, dtype=np.float64)[:, None]
-    return (sizes >= ranges[None, :, 0]) & (sizes < ranges[None, :, 1])
 
 
 def describe_scales(scales: Sequence[ScaleSpec]) -> List[str]:

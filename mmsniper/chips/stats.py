@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from .generate import generate_chips
-from .scales import DEFAULT_SCALES, DEFAULT_VALID_RANGES
+from .scales import DEFAULT_CHIP_SIZE, DEFAULT_SCALES
+from .valid_ranges import DEFAULT_VALID_RANGES
 
 
 def read_coco_json(ann_file: str) -> dict:
@@ -103,7 +104,7 @@ def random_records(num_images: int = 100,
 def chip_stats(records: List[dict],
                scales: Sequence = DEFAULT_SCALES,
                valid_ranges: Sequence = DEFAULT_VALID_RANGES,
-               chip_size: int = 512,
+               chip_size: int = DEFAULT_CHIP_SIZE,
                stride=32,
                seed: int = 0,
                prune: bool = True,

@@ -27,7 +27,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from .scales import MAX_FACTOR, box_sizes
+from .scales import DEFAULT_CHIP_SIZE, MAX_FACTOR, box_sizes
 
 
 def _nice(x: float, digits: int = 2) -> float:
@@ -37,7 +37,7 @@ def _nice(x: float, digits: int = 2) -> float:
 
 
 def suggest_scales(records: List[dict],
-                   chip_size: int = 512,
+                   chip_size: int = DEFAULT_CHIP_SIZE,
                    ratio: float = 2.0,
                    band_lo: float = 53.,
                    band_hi: float = 240.,
@@ -137,7 +137,7 @@ def _literal(value, factors: bool = False) -> str:
     return repr(value)
 
 
-def format_config(suggestion: dict, chip_size: int = 512) -> str:
+def format_config(suggestion: dict, chip_size: int = DEFAULT_CHIP_SIZE) -> str:
     """The suggestion as the ``sniper`` block of a config (the one place
     that training and testing read, see ``docs/sniper_training.md``): valid
     Python that pastes into a child config (tuples, one-scale suggestions

@@ -5,7 +5,27 @@
 :class:`~mmsniper.datasets.transforms.NegChipMine` transform, image by
 image, optionally in a process pool.
 
-Shape shorthands: ``I`` images, ``M`` chips of the epoch (all images).
+**Images without chips.** An image gets positive chips at a scale only
+if it has a valid box there (in the scale's valid range, not crowd, not
+degenerate). Images with no box, only crowd boxes or only out-of-range
+boxes therefore get no positive chip; with negative chips on they can
+still get negative chips from their proposals; otherwise they are
+skipped for the epoch (counted in the log). Set the wrapped dataset's
+``filter_cfg.filter_empty_gt=False`` to let box-less images give
+negative chips.
+
+**Negative chips** (``use_neg_chips=True``): proposals of every image
+come from ``proposal_file`` (written by ``tools/extract_proposals.py``,
+format in :mod:`mmsniper.datasets.proposals`), loaded and validated in
+``SniperDataset.full_init``, i.e. before training starts. At every epoch
+the :class:`~mmsniper.datasets.transforms.NegChipMine` transform built from
+``neg_chip_mine`` mines each image's negative chips from its proposals and
+its positive chips of the epoch, seeded by ``(seed, epoch, image index)``
+(:func:`chips_of_images`). An image whose proposal array is empty gets no
+negative chip.
+
+Shape shorthands: ``I`` images, ``M`` chips of the epoch (all images),
+``N_i`` boxes of image ``i``.
 """
 import inspect
 import logging
@@ -15,7 +35,8 @@ import numpy as np
 from mmengine.logging import print_log
 from mmdet.registry import TRANSFORMS
 
-from ..chips import generate_chips
+from ..chips import DEFAULT_CHIP_SIZE, generate_chips
+from ..utils.checks import check_keys
 from ..utils.seeding import derive_seed
 from .transforms.neg_chip_mine import NegChipMine, pos_chip_keys
 
@@ -57,10 +78,7 @@ def build_neg_chip_mine(neg_chip_mine: Union[None, dict, NegChipMine],
             ``NegChipMine``, or it contradicts ``chip_cfg``.
     """
     if neg_chip_cfg:
-        unknown = sorted(set(neg_chip_cfg) - set(LEGACY_NEG_KEYS))
-        if unknown:
-            raise KeyError(f'neg_chip_cfg has unknown keys {unknown}; '
-                           f'allowed: {list(LEGACY_NEG_KEYS)}')
+        check_keys('neg_chip_cfg', neg_chip_cfg, LEGACY_NEG_KEYS)
         if neg_chip_mine is not None:
             raise ValueError(
                 'SniperDataset got both neg_chip_cfg (the old form) and '
@@ -103,17 +121,56 @@ def _same(a, b) -> bool:
         return a == b
 
 
-def chips_of_images(job) -> Optional[Dict[str, np.ndarray]]:
-    """Chips of a range of images (a picklable job for a process pool):
-    flat columns, or None when none of them has a chip.
+def chip_of_epoch(chips: Dict[str, np.ndarray], k: int,
+                  chip_size: int) -> dict:
+    """The ``SnipChipCrop`` keys of chip ``k`` of an epoch (see
+    :class:`~mmsniper.datasets.SniperDataset`), plus ``img_idx``.
+
+    Args:
+        chips (dict): The epoch's columns (:func:`generate_epoch_chips`).
+        k (int): Chip index, in ``[0, M)``.
+        chip_size (int): The padded input side.
+    """
+    lo, hi = chips['valid_ptr'][k], chips['valid_ptr'][k + 1]
+    return dict(
+        img_idx=int(chips['img'][k]),
+        chip=chips['chip'][k].astype(np.float32),
+        chip_scaled=chips['chip_scaled'][k].astype(np.int32),
+        chip_scale_idx=int(chips['scale'][k]),
+        chip_factor=float(chips['factor'][k]),
+        chip_size=int(chip_size),
+        chip_is_negative=bool(chips['neg'][k]),
+        chip_valid_inds=chips['valid'][lo:hi].copy())
+
+
+def chips_of_images(*, inds: Sequence[int], img_ids: Sequence,
+                    boxes: Sequence[np.ndarray], shapes: np.ndarray,
+                    ignore: Sequence[np.ndarray],
+                    props: Optional[Sequence[Optional[np.ndarray]]],
+                    seed: int, epoch: int, chip_cfg: dict,
+                    mine: Optional[NegChipMine]
+                    ) -> Optional[Dict[str, np.ndarray]]:
+    """Chips of a range of images: flat columns, or None when none of them
+    has a chip.
 
     Image ``i``'s positive chips are seeded by ``SeedSequence([seed, epoch,
     i])``, its negative chips by ``chip_seed = derive_seed(seed, epoch, i,
     NEG_SEED_KEY)``: a function of ``(seed, epoch, i)`` only.
+
+    Args:
+        inds (Sequence[int]): The images' indices in the dataset.
+        img_ids (Sequence): Their ``img_id``.
+        boxes (Sequence[np.ndarray]): Their float32 ``[N_i, 4]`` boxes.
+        shapes (np.ndarray): int64 ``[len(inds), 2]`` ``(h, w)``.
+        ignore (Sequence[np.ndarray]): Their bool ``[N_i]`` ignore flags.
+        props (Sequence, optional): Their ``[P, 5]`` proposals or None (no
+            negative chips for that image); None: no negatives.
+        seed (int): Base seed.
+        epoch (int): Epoch.
+        chip_cfg (dict): ``generate_chips`` arguments.
+        mine (NegChipMine, optional): Negative chip miner; None: none.
     """
-    inds, img_ids, boxes, shapes, ignore, props, seed, epoch, chip_cfg, \
-        mine = job
-    chip_size = int(chip_cfg.get('chip_size', 512))
+    chip_size = int(chip_cfg.get('chip_size', DEFAULT_CHIP_SIZE))
     cols: Dict[str, list] = {
         k: []
         for k in ('img', 'chip', 'chip_scaled', 'scale', 'factor', 'neg',
@@ -167,6 +224,12 @@ def chips_of_images(job) -> Optional[Dict[str, np.ndarray]]:
     return out
 
 
+def _run_job(job: dict) -> Optional[Dict[str, np.ndarray]]:
+    """:func:`chips_of_images` on a job's keyword arguments (a picklable
+    function for a process pool)."""
+    return chips_of_images(**job)
+
+
 def generate_epoch_chips(anns,
                          proposals: Optional[Sequence[Optional[np.ndarray]]],
                          seed: int,
@@ -200,18 +263,20 @@ def generate_epoch_chips(anns,
     n = len(anns)
     workers = min(workers, n)
     bounds = np.linspace(0, n, max(workers, 1) * 4 + 1).astype(int)
-    jobs: List[tuple] = [
-        (range(a, b), anns.img_ids[a:b], anns.boxes[a:b], anns.shapes[a:b],
-         anns.ignore[a:b], None if proposals is None else proposals[a:b],
-         seed, epoch, chip_cfg, mine)
+    jobs: List[dict] = [  # keyword arguments of chips_of_images
+        dict(inds=range(a, b), img_ids=anns.img_ids[a:b],
+             boxes=anns.boxes[a:b], shapes=anns.shapes[a:b],
+             ignore=anns.ignore[a:b],
+             props=None if proposals is None else proposals[a:b],
+             seed=seed, epoch=epoch, chip_cfg=chip_cfg, mine=mine)
         for a, b in zip(bounds[:-1], bounds[1:]) if b > a
     ]
     if workers > 1:
         import multiprocessing as mp
         with mp.get_context('fork').Pool(workers) as pool:
-            parts = pool.map(chips_of_images, jobs)
+            parts = pool.map(_run_job, jobs)
     else:
-        parts = [chips_of_images(job) for job in jobs]
+        parts = [chips_of_images(**job) for job in jobs]
     parts = [p for p in parts if p is not None]
     if not parts:
         raise RuntimeError(

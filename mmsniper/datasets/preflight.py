@@ -17,7 +17,8 @@ from typing import Callable, Dict, Hashable, List, Optional, Set, Tuple
 from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
-from .preflight_files import check_file as _check_file
+from ..utils.checks import check_keys
+from .preflight_files import check_image_file
 from .preflight_masks import (KEPT_MASK_REASONS, MASK_DEFAULTS, MASK_REASONS,
                               loads_masks, mask_problem)
 
@@ -43,10 +44,7 @@ def resolve_policy(options: Optional[dict] = None) -> Dict[str, str]:
     over :data:`DEFAULT_POLICY` (per reason, else per class). Raises on
     unknown keys or policies."""
     opts = dict(options or {})
-    unknown = sorted(set(opts) - set(OPTION_KEYS))
-    if unknown:
-        raise KeyError(f'preflight has unknown keys {unknown}; valid keys: '
-                       f'{list(OPTION_KEYS)}')
+    check_keys('preflight', opts, OPTION_KEYS)
     pol = {r: opts.get(r, opts.get(c, DEFAULT_POLICY.get(
         r, DEFAULT_POLICY[c]))) for r, c in REASONS.items()}
     if set(pol.values()) - set(POLICIES):
@@ -169,7 +167,7 @@ def _check(images: List[dict], anns: Dict[Hashable, List[dict]], cats,
         wh = None if bad else (int(img['width']), int(img['height']))
         problems = [('missing_size', f"field '{k}' is " + (
             'missing' if img.get(k) is None else repr(img[k])))
-                    for k in bad[:1]] + (_check_file(
+                    for k in bad[:1]] + (check_image_file(
             img['path'], wh, opts.get('decode', False)) if opts.get(
                 'check_images', True) else [])
         for reason, text in problems:

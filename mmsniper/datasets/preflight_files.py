@@ -1,5 +1,5 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Pre-flight check of one image file (:func:`check_file`): header, last
+"""Pre-flight check of one image file (:func:`check_image_file`): header, last
 KiB and optionally a full decode, against the declared size."""
 import os.path as osp
 from typing import List, Optional, Tuple
@@ -7,8 +7,8 @@ from typing import List, Optional, Tuple
 from PIL import Image
 
 
-def check_file(path: str, wh: Optional[Tuple[int, int]],
-               decode: bool) -> List[Tuple[str, str]]:
+def check_image_file(path: str, wh: Optional[Tuple[int, int]],
+                     decode: bool) -> List[Tuple[str, str]]:
     """Problems ``(reason, text)`` of one image file (declared ``wh``)."""
     pre = f"field 'file_name': {path}"
     if osp.isdir(path):

@@ -1,45 +1,13 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""The pre-flight check on dataset configs and wrapped datasets: leaf
-datasets under wrappers, configs built without loading, and the guard that
-lets mmdet's COCO parsing skip what the check rejects."""
+"""The pre-flight check on dataset configs and wrapped datasets (walked by
+:mod:`mmsniper.utils.dataset_walk`), and the guard that lets mmdet's COCO
+parsing skip what the check rejects."""
 from typing import Callable, Optional
 
 from mmdet.registry import DATASETS
 
+from ..utils.dataset_walk import cfg_type_is, lazy_dataset_cfg, leaf_datasets
 from .preflight import check_dataset
-
-
-def _is_sniper_dataset(type_) -> bool:
-    """Whether a config ``type`` is ``SniperDataset`` (or a subclass)."""
-    from .sniper_dataset import SniperDataset
-    cls = DATASETS.get(type_) if isinstance(type_, str) else type_
-    return isinstance(cls, type) and issubclass(cls, SniperDataset)
-
-
-def leaf_datasets(dataset) -> list:
-    """The leaf datasets (with a ``pipeline``) under dataset wrappers."""
-    if hasattr(dataset, 'pipeline'):
-        return [dataset]
-    if hasattr(dataset, 'datasets'):
-        return [leaf for d in dataset.datasets for leaf in leaf_datasets(d)]
-    if hasattr(dataset, 'dataset'):
-        return leaf_datasets(dataset.dataset)
-    return []
-
-
-def lazy_dataset_cfg(cfg: dict) -> dict:
-    """A copy of a dataset config with ``lazy_init=True`` on every level
-    (``dataset`` / ``datasets`` of wrappers), so that nothing loads its
-    annotations before the pre-flight check."""
-    out = dict(cfg, lazy_init=True)
-    if isinstance(out.get('dataset'), dict):
-        out['dataset'] = lazy_dataset_cfg(out['dataset'])
-    if isinstance(out.get('datasets'), (list, tuple)):
-        out['datasets'] = [
-            lazy_dataset_cfg(d) if isinstance(d, dict) else d
-            for d in out['datasets']
-        ]
-    return out
 
 
 def guard_parse(leaf, report) -> bool:
@@ -87,8 +55,9 @@ def preflight_dataset_cfg(cfg: dict,
     Returns:
         list[PreflightReport]: One report per leaf dataset.
     """
+    from .sniper_dataset import SniperDataset
     opts = {}
-    if _is_sniper_dataset(cfg.get('type')):
+    if cfg_type_is(cfg, SniperDataset):
         if isinstance(cfg.get('preflight'), dict):
             opts.update(cfg['preflight'])
         cfg = cfg['dataset']

@@ -33,8 +33,10 @@ from mmdet.registry import DATASETS, MODELS, TRANSFORMS
 
 from ..datasets import NegChipMine, SniperDataset, SnipChipCrop
 from ..datasets.epoch_chips import SHARED_KEYS
-from ..datasets.sniper_dataset import CHIP_CFG_KEYS
+from ..datasets.chip_cfg import CHIP_CFG_KEYS
 from ..models import AutoFocusDetector, SniperMultiScaleTTA
+from ..utils.checks import check_keys
+from ..utils.config_types import type_name
 
 #: The block key of the config.
 BLOCK = 'sniper'
@@ -72,14 +74,6 @@ _STRAY_KEYS = ('scales', 'valid_ranges', 'chip_size', 'chip_stride') + \
 _Cfg = Union[Config, ConfigDict, dict]
 
 
-def _type_name(cfg: dict) -> str:
-    """The class name of a config dict's ``type`` (scope prefix dropped)."""
-    t = cfg.get('type', None)
-    if isinstance(t, str):
-        return t.rsplit('.', 1)[-1]
-    return getattr(t, '__name__', '')
-
-
 #: The target types, their registries and classes.
 _KINDS = (
     ('SniperDataset', DATASETS, SniperDataset),
@@ -97,7 +91,7 @@ def _kinds(cfg: dict) -> List[str]:
     out = []
     for kind, registry, base in _KINDS:
         if isinstance(t, str):
-            cls = base if t.rsplit('.', 1)[-1] == kind else registry.get(t)
+            cls = base if type_name(cfg) == kind else registry.get(t)
         else:
             cls = t
         if isinstance(cls, type) and issubclass(cls, base):
@@ -127,13 +121,6 @@ def _plain(value):
     return value
 
 
-def _check_keys(where: str, cfg: dict, allowed) -> None:
-    unknown = sorted(set(cfg) - set(allowed))
-    if unknown:
-        raise KeyError(f'{where} has unknown keys {unknown}; valid keys: '
-                       f'{list(allowed)}')
-
-
 def read_sniper_block(cfg: _Cfg) -> dict:
     """The config's ``sniper`` block with its defaults (``test_scales``
     from ``scales``), without None values; ``{}`` when there is none.
@@ -149,7 +136,7 @@ def read_sniper_block(cfg: _Cfg) -> dict:
     if not isinstance(raw, dict):
         raise TypeError(f'{BLOCK} must be a dict of SNIPER parameters, got '
                         f'{type(raw).__name__}')
-    _check_keys(f'the {BLOCK} block', raw, BLOCK_KEYS)
+    check_keys(f'the {BLOCK} block', raw, BLOCK_KEYS)
     block = {k: copy.deepcopy(v) for k, v in raw.items() if v is not None}
     if 'test_scales' not in raw and 'scales' in block:
         block['test_scales'] = copy.deepcopy(block['scales'])
@@ -186,7 +173,7 @@ def _resolve_one(path: str, target: dict, key: str, value, key_path: str,
             f'{BLOCK}.{key} = {_plain(value)!r}: the SNIPER parameters '
             f'have one source, the {BLOCK} block; set {BLOCK}.{key} (in '
             f'the config or --cfg-options {BLOCK}.{key}=...) and leave '
-            f'{key_path} out of {_type_name(target)}')
+            f'{key_path} out of {type_name(target)}')
 
 
 #: Settings dicts of the test-time wrappers that may carry ``from_block``.
@@ -272,8 +259,8 @@ def resolve_sniper_block(cfg: _Cfg) -> _Cfg:
                 chip_cfg.pop('from_block')
             force = _pop_marker(path, target, kinds, block)
             if 'SniperDataset' in kinds:
-                _check_keys(f'{path}.chip_cfg', target.get('chip_cfg', None)
-                            or {}, CHIP_CFG_KEYS)
+                check_keys(f'{path}.chip_cfg', target.get('chip_cfg', None)
+                           or {}, CHIP_CFG_KEYS)
             for table, fill in ((BLOCK_TARGETS, True),
                                 (CHECKED_TARGETS, False)):
                 for bkey, targets in table.items():

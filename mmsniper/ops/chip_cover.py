@@ -7,13 +7,13 @@ Every input is checked here, before it reaches C++, so bad input raises a
 ``ValueError`` naming the problem instead of crashing the process.
 """
 import math
-import numbers
 import warnings
 from typing import Tuple, Union
 
 import numpy as np
 import torch
 
+from ..utils.checks import as_int, check_boxes
 from .chip_cover_ref import chip_cover_ref
 from .ext_loader import try_load_ext, warn_fallback
 
@@ -28,22 +28,6 @@ MAX_CANDIDATES = 1 << 25
 MAX_SIDE = 1 << 30
 
 
-def _check_int(name: str, value, low: int, high: int) -> int:
-    if type(value) is int and low <= value <= high:  # fast path
-        return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (numbers.Integral, np.integer)):
-        if isinstance(value, (float, np.floating)) and float(
-                value).is_integer():
-            value = int(value)
-        else:
-            raise ValueError(f'{name} must be an integer, got {value!r}')
-    value = int(value)
-    if not low <= value <= high:
-        raise ValueError(f'{name} must be in [{low}, {high}], got {value}')
-    return value
-
-
 def num_candidates(width: int, height: int, chip_size: int,
                    stride: int) -> int:
     """Number of candidate chips ``M`` of an image (see
@@ -54,47 +38,6 @@ def num_candidates(width: int, height: int, chip_size: int,
                                             1) // stride + 1
 
     return n(width) * n(height)
-
-
-def check_boxes(boxes, name: str = 'boxes') -> None:
-    """Raise ValueError unless ``boxes`` is a finite real ``[N, 4]`` array.
-
-    Args:
-        boxes (np.ndarray | torch.Tensor): The boxes.
-        name (str): Name used in messages.
-    """
-    if not isinstance(boxes, (np.ndarray, torch.Tensor)):
-        raise ValueError(f'{name} must be a numpy array or a torch tensor, '
-                         f'got {type(boxes).__name__}')
-    if isinstance(boxes, torch.Tensor):
-        if boxes.device.type not in ('cpu', 'cuda'):
-            raise ValueError(f'{name} is on device {boxes.device}; only cpu '
-                             'and cuda tensors are supported')
-        if boxes.is_complex() or boxes.dtype == torch.bool:
-            raise ValueError(f'{name} must have a real numeric dtype, got '
-                             f'{boxes.dtype}')
-        shape = tuple(boxes.shape)
-    else:
-        if boxes.dtype.kind not in 'fiu':
-            raise ValueError(f'{name} must have a real numeric dtype, got '
-                             f'{boxes.dtype}')
-        shape = boxes.shape
-    if not (len(shape) == 2 and shape[1] == 4) and shape != (0, ):
-        raise ValueError(f'{name} must have shape [N, 4], got '
-                         f'{list(shape)}')
-    if isinstance(boxes, torch.Tensor):
-        if bool(torch.isfinite(boxes).all()):
-            return
-        bad = ~torch.isfinite(boxes.reshape(-1, 4)).all(dim=1)
-        bad = bad.nonzero().flatten().cpu().numpy()
-    else:
-        if boxes.dtype.kind in 'iu' or np.isfinite(boxes).all():
-            return
-        bad = np.flatnonzero(~np.isfinite(boxes.reshape(-1, 4)).all(axis=1))
-    if len(bad):
-        raise ValueError(
-            f'{name} has {len(bad)} row(s) with NaN or inf coordinates '
-            f'(rows {bad[:5].tolist()}{"..." if len(bad) > 5 else ""})')
 
 
 def chip_cover(boxes: ArrayLike,
@@ -161,11 +104,11 @@ def chip_cover(boxes: ArrayLike,
             and boxes.flags.c_contiguous
             and math.isfinite(np.add.reduce(boxes, axis=None))):
         check_boxes(boxes)  # the fast path above covers the common case
-    width = _check_int('width', width, 1, MAX_SIDE)
-    height = _check_int('height', height, 1, MAX_SIDE)
-    chip_size = _check_int('chip_size', chip_size, 1, MAX_SIDE)
-    stride = _check_int('stride', stride, 1, chip_size)
-    seed = _check_int('seed', seed, 0, (1 << 63) - 1)
+    width = as_int('width', width, 1, MAX_SIDE)
+    height = as_int('height', height, 1, MAX_SIDE)
+    chip_size = as_int('chip_size', chip_size, 1, MAX_SIDE)
+    stride = as_int('stride', stride, 1, chip_size)
+    seed = as_int('seed', seed, 0, (1 << 63) - 1)
     if backend not in ('auto', 'ext', 'numpy'):
         raise ValueError(f"backend must be 'auto', 'ext' or 'numpy', got "
                          f'{backend!r}')

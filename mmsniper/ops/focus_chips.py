@@ -16,6 +16,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
+from ..utils.checks import as_int
 from .ext_loader import try_load_ext, warn_fallback
 from .focus_chips_ref import focus_chip_cells_ref
 
@@ -31,12 +32,8 @@ MAX_SIDE = 1 << 30
 
 
 def _check_int(name: str, value, low: int = 1, high: int = MAX_SIDE) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (numbers.Integral, np.integer)):
-        raise ValueError(f'{name} must be an integer, got {value!r}')
-    if not low <= int(value) <= high:
-        raise ValueError(f'{name} must be in [{low}, {high}], got {value}')
-    return int(value)
+    """An int in ``[low, high]``; integral floats are refused here."""
+    return as_int(name, value, low, high, integral_floats=False)
 
 
 def _check_map(prob_map) -> torch.Tensor:

@@ -1,48 +1,12 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Tests of the cross-scale merge: valid ranges, border pruning and the
-soft-NMS merge (against a numpy port of the original ``cpu_soft_nms``)."""
+"""Tests of the cross-scale merge: border pruning and the soft-NMS merge
+(against a numpy port of the original ``cpu_soft_nms``)."""
 import numpy as np
 import pytest
 import torch
 
 from mmsniper.chips.merge import (DEFAULT_NMS_CFG, border_prune,
-                                  merge_detections, valid_range_filter)
-
-
-def _boxes_of_sides(sides):
-    """Boxes at the origin with the given (w, h) sides."""
-    return np.array([[0, 0, w, h] for w, h in sides], dtype=np.float32)
-
-
-# yapf: disable
-# the test valid ranges of spec 4 (orig px), with boxes on the boundaries
-RANGE_CASES = [
-    ((-1, 90), [(90, 90), (91, 90), (1, 1), (0, 5)],
-     [True, False, True, True]),
-    ((32, 180), [(32, 32), (33, 32), (180, 180), (181, 180), (16, 64)],
-     [False, True, True, False, False]),
-    ((75, -1), [(75, 75), (76, 75), (1000, 1000)],
-     [False, True, True]),
-    ((0, np.inf), [(0, 0), (5, 5)], [True, True]),
-    ((None, 10), [(10, 10), (11, 10)], [True, False]),
-]
-# yapf: enable
-
-
-@pytest.mark.parametrize('valid_range, sides, expected', RANGE_CASES)
-def test_valid_range_filter(valid_range, sides, expected):
-    boxes = _boxes_of_sides(sides) + 7  # translation does not matter
-    keep = valid_range_filter(boxes, valid_range)
-    assert keep.dtype == bool and keep.tolist() == expected
-    keep = valid_range_filter(torch.from_numpy(boxes), valid_range)
-    assert keep.dtype == torch.bool and keep.tolist() == expected
-
-
-def test_valid_range_filter_edge_cases():
-    empty = np.zeros((0, 4), np.float32)
-    assert valid_range_filter(empty, (32, 180)).shape == (0, )
-    with pytest.raises(ValueError, match='pair'):
-        valid_range_filter(empty, (32, 180, 3))
+                                  merge_detections)
 
 
 def test_border_prune_inner_chip():

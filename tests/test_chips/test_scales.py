@@ -1,11 +1,8 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-import math
-
 import numpy as np
 import pytest
 
-from mmsniper.chips.scales import (box_sizes, describe_scales, in_range_masks,
-                                   normalize_valid_ranges, parse_scale,
+from mmsniper.chips.scales import (box_sizes, describe_scales, parse_scale,
                                    scale_factor, scale_factors, scaled_size)
 
 
@@ -46,29 +43,6 @@ def test_scale_factors_and_sizes():
 def test_bad_scale(spec):
     with pytest.raises(ValueError, match='scale'):
         parse_scale(spec)
-
-
-def test_valid_ranges():
-    r = normalize_valid_ranges(((-1, 80), (32, 150), (120, -1)), 3)
-    np.testing.assert_array_equal(r, [[0, 80], [32, 150], [120, math.inf]])
-    sizes = np.array([0., 31.9, 32., 79.9, 80., 119., 120., 1e5])
-    m = in_range_masks(sizes, r)
-    np.testing.assert_array_equal(m[:, 0], [1, 1, 1, 1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(m[:, 1], [0, 0, 1, 1, 1, 1, 1, 0])
-    np.testing.assert_array_equal(m[:, 2], [0, 0, 0, 0, 0, 0, 1, 1])
-
-
-@pytest.mark.parametrize('ranges, n, match', [
-    (((-1, 80), ), 2, 'valid ranges given for 2 scales'),
-    (((80, 20), ), 1, 'lo < hi'),
-    (((-5, 20), ), 1, 'lo < hi'),
-    ((80, ), 1, 'pair'),
-    (((1, 2, 3), ), 1, 'pair'),
-    (((float('nan'), 3), ), 1, 'lo < hi'),
-])
-def test_bad_valid_ranges(ranges, n, match):
-    with pytest.raises(ValueError, match=match):
-        normalize_valid_ranges(ranges, n)
 
 
 def test_box_sizes():

@@ -271,6 +271,7 @@ def test_focus_chips_crop_clipping():
     (dict(scale_factor=0.), 'scale_factor'),
     (dict(scale_factor=float('inf')), 'scale_factor'),
     (dict(stride=0), 'stride'),
+    (dict(stride=2.5), 'stride must be an integer'),
     (dict(crop_size=(0, 10)), 'crop_size'),
     (dict(prob_map=np.zeros(5, np.float32)), '2-D'),
 ])

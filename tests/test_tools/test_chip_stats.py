@@ -51,7 +51,8 @@ def test_config_gives_the_chip_parameters_of_training(
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmsniper.engine.hooks import find_sniper_dataset
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.utils.dataset_walk import find_dataset
     tool = _tool(repo_root)
     cfg_file = osp.join(repo_root, CFG)
     opts = _options(cfg_file, tiny_synthetic_root, 192)
@@ -66,7 +67,8 @@ def test_config_gives_the_chip_parameters_of_training(
     cfg.work_dir = str(tmp_path / 'work')
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
-    trained = find_sniper_dataset(runner.train_dataloader.dataset).chip_cfg
+    trained = find_dataset(runner.train_dataloader.dataset,
+                           SniperDataset).chip_cfg
     assert _plain(chip_cfg) == _plain(
         {k: v for k, v in trained.items() if k in tool.CHIP_KEYS})
     # the statistics use them; pictures found in the config's image folder

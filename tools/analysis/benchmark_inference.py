@@ -72,6 +72,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
+from mmsniper.utils.config_types import type_name  # noqa: E402
 #: The SNIPER pyramid used when the config's ``tta_model`` is not one.
 PYRAMID_BASE = osp.join(REPO, 'configs', '_base_', 'tta', 'sniper_pyramid.py')
 
@@ -137,12 +138,6 @@ class Method:
         self.per_scale: List[List[int]] = []
 
 
-def _type_name(wrapper: dict) -> str:
-    t = wrapper.get('type', '')
-    return t.rsplit('.', 1)[-1] if isinstance(t, str) else getattr(
-        t, '__name__', '')
-
-
 def _with_block(wrapper: dict, cfg: Config) -> ConfigDict:
     """``wrapper`` with the config's ``sniper`` block written into it (the
     runner's :func:`~mmsniper.engine.resolve_sniper_block`)."""
@@ -166,7 +161,7 @@ def pyramid_wrapper_cfg(cfg: Config) -> ConfigDict:
         ranges and budgets.
     """
     tta = cfg.get('tta_model', None)
-    if tta is not None and _type_name(tta) == 'SniperMultiScaleTTA':
+    if tta is not None and type_name(tta) == 'SniperMultiScaleTTA':
         return _with_block(tta, cfg)
     return _with_block(Config.fromfile(PYRAMID_BASE).tta_model, cfg)
 
@@ -180,7 +175,7 @@ def autofocus_wrapper_cfg(cfg: Config) -> ConfigDict:
     """
     for key in ('tta_model', 'autofocus_tta_model'):
         wrapper = cfg.get(key, None)
-        if wrapper is not None and _type_name(wrapper) == 'AutoFocusDetector':
+        if wrapper is not None and type_name(wrapper) == 'AutoFocusDetector':
             return _with_block(wrapper, cfg)
     raise ValueError(
         '--methods autofocus: the config has no AutoFocusDetector in '
@@ -471,7 +466,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     if is_tta_model(cfg.model):
         raise ValueError(
             f'{args.config}: its model is a test-time wrapper '
-            f'({_type_name(cfg.model)}); give the training config (the '
+            f'({type_name(cfg.model)}); give the training config (the '
             'benchmark builds the wrappers around its detector)')
     resolve_sniper_block(cfg)  # test scales, ranges, budgets of `sniper`
     # single scale and SAHI use the pyramid's proposal and detection

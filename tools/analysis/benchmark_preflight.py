@@ -68,8 +68,7 @@ def main(argv=None) -> int:
     import mmsniper  # noqa: F401
     from mmsniper.datasets.preflight import check_dataset
     from mmsniper.datasets import SniperDataset
-    from mmsniper.datasets.preflight_wrappers import (lazy_dataset_cfg,
-                                                      leaf_datasets)
+    from mmsniper.utils.dataset_walk import lazy_dataset_cfg, leaf_datasets
     from mmsniper.datasets.synthetic import generate_dataset
 
     root = args.data_root.rstrip('/') + '/'

@@ -180,7 +180,8 @@ def evaluate(model, cfg, scales, test_ranges, max_images):
     import mmcv
     from mmdet.registry import DATASETS
     from mmengine.fileio import get
-    from mmsniper.chips.merge import merge_detections, valid_range_filter
+    from mmsniper.chips.merge import merge_detections
+    from mmsniper.chips.valid_ranges import valid_range_filter
     vcfg = copy.deepcopy(cfg.val_dataloader.dataset)
     vcfg.pipeline = []
     ds = DATASETS.build(vcfg)
@@ -222,7 +223,8 @@ def run_arm(args) -> dict:
 
     import mmsniper  # noqa: F401
     from mmsniper.engine import resolve_sniper_block
-    from mmsniper.engine.hooks import find_sniper_dataset
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.utils.dataset_walk import find_dataset
     cfg = resolve_sniper_block(Config.fromfile(args.config))
     init_default_scope('mmdet')
     torch.manual_seed(args.seed)
@@ -234,7 +236,7 @@ def run_arm(args) -> dict:
     base_lrs = [g['lr'] for g in optim.optimizer.param_groups]
     loader = Runner.build_dataloader(
         arm_dataloader(cfg, args.arm, args.full_batch_size), seed=args.seed)
-    sniper_ds = find_sniper_dataset(loader.dataset)
+    sniper_ds = find_dataset(loader.dataset, SniperDataset)
     scales = cfg.train_dataloader.dataset.chip_cfg.scales
     rss_ready = _maxrss_mb()
 

@@ -142,9 +142,9 @@ def read_config(path, cfg_options=None):
     from mmengine.registry import init_default_scope
 
     from mmdet.registry import DATASETS
-    from mmsniper.datasets.preflight_wrappers import leaf_datasets
+    from mmsniper.datasets import SniperDataset
     from mmsniper.engine import resolve_sniper_block
-    from mmsniper.engine.hooks import find_sniper_dataset
+    from mmsniper.utils.dataset_walk import find_dataset, leaf_datasets
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -152,7 +152,7 @@ def read_config(path, cfg_options=None):
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg['lazy_init'] = True
-    sniper = find_sniper_dataset(DATASETS.build(ds_cfg))
+    sniper = find_dataset(DATASETS.build(ds_cfg), SniperDataset)
     if sniper is None:
         raise ValueError(f'the training dataset of {path} is not a '
                          'SniperDataset (no chip_cfg to read)')

@@ -10,8 +10,9 @@ from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
 
 from ...chips import ChipResult, mine_negative_chips
-from ...chips.scales import DEFAULT_VALID_RANGES, normalize_valid_ranges
-from ...chips.validate import as_int
+from ...chips.scales import DEFAULT_CHIP_SIZE
+from ...chips.valid_ranges import DEFAULT_VALID_RANGES, normalize_valid_ranges
+from ...utils.checks import as_int
 
 #: Results keys NegChipMine needs besides ``proposals``.
 REQUIRED_KEYS = ('img_shape', 'pos_chips_scaled', 'pos_chip_scale_inds',
@@ -140,7 +141,7 @@ class NegChipMine(BaseTransform):
                  min_proposals: Union[None, int, Sequence[int]] = None,
                  valid_ranges: Sequence[Sequence[float]] = (
                      DEFAULT_VALID_RANGES),
-                 chip_size: int = 512,
+                 chip_size: int = DEFAULT_CHIP_SIZE,
                  prune: bool = True,
                  coarsest_whole_image: bool = True,
                  min_box_side: float = 2.0,

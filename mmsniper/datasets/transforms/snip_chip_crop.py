@@ -9,6 +9,7 @@ from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import autocast_box_type
 
 from ...chips.crop_resize import crop_resize_np
+from ...utils.checks import as_int
 from .chip_masks import crop_chip_masks
 from .chip_window import chip_window, pad_bottom_right
 
@@ -137,8 +138,9 @@ class SnipChipCrop(BaseTransform):
         AssertionError: When the chip is not inside the image, is empty,
             the factor is not positive, or ``chip_valid_inds`` does not
             index the loaded boxes.
-        ValueError: For a negative ``min_box_side`` or an unknown
-            ``flagged_boxes``; ``gt_masks`` not aligned with the boxes.
+        ValueError: For a ``chip_size`` that is not a positive integer, a
+            negative ``min_box_side`` or an unknown ``flagged_boxes``;
+            ``gt_masks`` not aligned with the boxes.
         TypeError: ``gt_masks`` neither ``PolygonMasks`` nor
             ``BitmapMasks``.
     """
@@ -150,12 +152,10 @@ class SnipChipCrop(BaseTransform):
                  interpolation: str = 'bilinear',
                  min_box_side: float = 10.,
                  flagged_boxes: str = 'drop') -> None:
-        assert chip_size is None or (isinstance(chip_size, int)
-                                     and chip_size > 0), \
-            f'chip_size must be None or a positive int, got {chip_size!r}'
         assert interpolation in _INTERP, \
             f'interpolation must be one of {list(_INTERP)}'
-        self.chip_size = chip_size
+        self.chip_size = None if chip_size is None else as_int(
+            'SnipChipCrop chip_size', chip_size, 1)
         self.pad_val = pad_val
         self.seg_pad_val = seg_pad_val
         self.interpolation = interpolation

@@ -1,4 +1,5 @@
+# Copyright (c) mmsniper contributors. All rights reserved.
 from .atomic_checkpoint_hook import AtomicCheckpointHook
-from .chip_rebuild_hook import ChipRebuildHook, find_sniper_dataset  # noqa: F401,E501
+from .chip_rebuild_hook import ChipRebuildHook
 
-__all__ = ['AtomicCheckpointHook', 'ChipRebuildHook', 'find_sniper_dataset']
+__all__ = ['AtomicCheckpointHook', 'ChipRebuildHook']

@@ -7,18 +7,7 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmdet.registry import HOOKS
 
-
-def find_sniper_dataset(dataset):
-    """The :class:`~mmsniper.datasets.SniperDataset` in ``dataset`` (itself
-    or wrapped by mmengine wrappers), or None."""
-    from ...datasets.sniper_dataset import SniperDataset
-    seen = 0
-    while dataset is not None and seen < 8:
-        if isinstance(dataset, SniperDataset):
-            return dataset
-        dataset = getattr(dataset, 'dataset', None)
-        seen += 1
-    return None
+from ...utils.dataset_walk import find_dataset
 
 
 @HOOKS.register_module()
@@ -52,7 +41,8 @@ class ChipRebuildHook(Hook):
         self._warned = False
 
     def _dataset(self, runner):
-        dataset = find_sniper_dataset(runner.train_dataloader.dataset)
+        from ...datasets import SniperDataset
+        dataset = find_dataset(runner.train_dataloader.dataset, SniperDataset)
         if dataset is None and not self._warned:
             self._warned = True
             print_log(

@@ -15,13 +15,15 @@ from torch import Tensor
 
 from ...chips.crop_resize import chip_out_size
 from ...chips.focus import focus_chips, fuse_chips
-from ...chips.merge import border_prune, valid_range_filter
+from ...chips.merge import border_prune
 from ...chips.scales import scale_factor, scaled_size
+from ...chips.valid_ranges import check_valid_ranges, valid_range_filter
+from ...utils.checks import check_keys
 from .autofocus_utils import (SNAP_PX, clip_chips,  # noqa: F401
                               require_focus_weights)
 from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
                    check_not_wrapper)
-from .cfg_check import check_keys, check_scale_order, check_valid_ranges
+from .cfg_check import check_scale_order
 
 #: Spec 5.4 / 5.3 defaults (COCO): scales coarse to fine, valid ranges and
 #: the (dilation, threshold, min chip cells) of each transition.

@@ -16,7 +16,7 @@ pixels of the input, ``clip(round(per_mpix * pixels / 1e6), min, max)``.
 """
 from typing import Optional
 
-from .cfg_check import check_keys
+from ...utils.checks import check_keys
 
 
 class Budget:

@@ -1,41 +1,14 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""Checks of the test-time settings: unknown keys and scale order.
+"""Checks of the test-time settings: scale order (the valid ranges are
+checked by :func:`mmsniper.chips.valid_ranges.check_valid_ranges`).
 
-A typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus transition would
-otherwise be ignored silently (identical results); it raises here with the
-closest valid key and the list of valid keys.
+Unknown keys (a typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus
+transition, otherwise ignored silently) raise in
+:func:`mmsniper.utils.checks.check_keys`, with the closest valid key.
 """
-import difflib
-import numbers
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from ...chips.scales import parse_scale, scale_factor
-
-
-def check_keys(where: str, cfg: dict, valid: Iterable[str]) -> None:
-    """Raise ``KeyError`` for keys of ``cfg`` not in ``valid``.
-
-    Args:
-        where (str): What ``cfg`` is, e.g. ``'AutoFocusDetector
-            autofocus_cfg'`` (named in the message).
-        cfg (dict): The settings.
-        valid (Iterable[str]): The accepted keys.
-
-    Raises:
-        KeyError: Naming each unknown key, its closest valid key ('did you
-            mean') and the valid keys.
-    """
-    valid = list(valid)
-    unknown = [k for k in cfg if k not in valid]
-    if not unknown:
-        return
-    hints = []
-    for k in unknown:
-        close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.6)
-        hints.append(f'{k!r} (did you mean {close[0]!r}?)' if close else
-                     repr(k))
-    raise KeyError(f'{where}: unknown key{"s" if len(unknown) > 1 else ""} '
-                   f'{", ".join(hints)}; valid keys: {valid}')
 
 
 #: The image shape at which scale specs of different kinds (a factor and a
@@ -103,41 +76,3 @@ def check_scale_order(scales: Sequence, coarse_to_fine: bool,
             raise ValueError(
                 f'{where}: scales {list(scales)} are not ordered {order}: '
                 f'{scales[k]!r} comes before {scales[k + 1]!r}')
-
-
-def check_valid_ranges(valid_ranges: Optional[Sequence], num_scales: int,
-                       where: str) -> list:
-    """One ``(lo, hi)`` pair (original px, -1 open) or None per scale.
-
-    Args:
-        valid_ranges (Sequence, optional): The ranges; None: no filter.
-        num_scales (int): Number of scales.
-        where (str): Named in the messages.
-
-    Returns:
-        list: ``num_scales`` tuples ``(lo, hi)`` or None.
-
-    Raises:
-        ValueError: A count that differs from ``num_scales``, a range that
-            is not two numbers, or ``lo >= hi`` with both bounded.
-    """
-    if valid_ranges is None:
-        return [None] * num_scales
-    if len(valid_ranges) != num_scales:
-        raise ValueError(f'{where}: {len(valid_ranges)} valid ranges for '
-                         f'{num_scales} scales; give one (lo, hi) per scale')
-    out = []
-    for r in valid_ranges:
-        if r is None:
-            out.append(None)
-            continue
-        if not isinstance(r, (tuple, list)) or len(r) != 2 or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool)
-                for v in r):
-            raise ValueError(f'{where}: valid range {r!r} is not a (lo, hi) '
-                             'pair of numbers (-1 open)')
-        lo, hi = float(r[0]), float(r[1])
-        if lo > 0 and hi > 0 and lo >= hi:
-            raise ValueError(f'{where}: valid range {tuple(r)} has lo >= hi')
-        out.append(tuple(r))
-    return out

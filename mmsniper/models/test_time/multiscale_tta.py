@@ -12,11 +12,13 @@ from mmdet.structures import SampleList
 from mmdet.utils import ConfigType
 from torch import Tensor
 
-from ...chips.merge import border_prune, valid_range_filter
+from ...chips.merge import border_prune
 from ...chips.scales import scale_factor, scaled_size
+from ...chips.valid_ranges import check_valid_ranges, valid_range_filter
+from ...utils.checks import check_keys
 from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
                    check_not_wrapper)
-from .cfg_check import check_keys, check_scale_order, check_valid_ranges
+from .cfg_check import check_scale_order
 
 #: Spec 4: test scales (short side, max long side), finest first, and their
 #: valid ranges (sqrt(area) in original px; lo exclusive, hi inclusive).

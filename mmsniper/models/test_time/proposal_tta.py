@@ -19,6 +19,7 @@ from torch import Tensor
 from ...chips.crop_resize import crop_resize_np
 from ...chips.scales import (DEFAULT_SCALES, ScaleSpec, parse_scale,
                              scale_factor, scaled_size)
+from ...utils.checks import as_int
 
 
 @MODELS.register_module()
@@ -79,15 +80,12 @@ class SniperProposalTTA(BaseTTAModel):
                              'scale spec (e.g. (3.0, 1.667, 512))')
         for spec in scales:
             parse_scale(spec)  # raises naming the spec
-        if isinstance(num_per_scale, bool) or int(num_per_scale) < 1 \
-                or int(num_per_scale) != num_per_scale:
-            raise ValueError(f'{name}: num_per_scale must be an integer '
-                             f'>= 1, got {num_per_scale!r}')
         if nms_iou is not None and not 0 < float(nms_iou) <= 1:
             raise ValueError(f'{name}: nms_iou must be in (0, 1] or None, '
                              f'got {nms_iou!r}')
         self.scales = scales
-        self.num_per_scale = int(num_per_scale)
+        self.num_per_scale = as_int(f'{name}: num_per_scale', num_per_scale,
+                                    1)
         self.nms_iou = None if nms_iou is None else float(nms_iou)
 
     @torch.no_grad()

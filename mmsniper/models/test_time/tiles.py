@@ -15,7 +15,7 @@ chip (:mod:`mmsniper.models.test_time.base`).
 import math
 from typing import List, Tuple
 
-from .cfg_check import check_keys
+from ...utils.checks import check_keys
 
 #: Defaults of the ``tile`` setting of the wrappers.
 TILE_DEFAULTS = dict(size=2048, overlap=256, border_margin=8)

@@ -242,6 +242,10 @@ class TestSnipChipCrop(unittest.TestCase):
             SnipChipCrop(min_box_side=-1)
         with pytest.raises(ValueError, match='flagged_boxes'):
             SnipChipCrop(flagged_boxes='keep')
+        for bad in (0, 2.5, True):
+            with pytest.raises(ValueError, match='SnipChipCrop chip_size'):
+                SnipChipCrop(chip_size=bad)
+        assert SnipChipCrop(chip_size=256.0).chip_size == 256
 
     def test_repr(self):
         assert repr(SnipChipCrop(chip_size=512)) == (

@@ -8,8 +8,8 @@ from mmsniper.models.test_time import (AutoFocusDetector, Budget,
                                        SniperMultiScaleTTA)
 from mmsniper.models.test_time.base import ChipTestMixin
 from mmsniper.models.test_time.budgets import final_cap
-from mmsniper.models.test_time.cfg_check import (check_scale_order,
-                                                 check_valid_ranges)
+from mmsniper.chips.valid_ranges import check_valid_ranges
+from mmsniper.models.test_time.cfg_check import check_scale_order
 
 
 class _Stub(nn.Module):
