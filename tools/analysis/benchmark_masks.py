@@ -23,8 +23,8 @@ within 1.5x of box-only).
 
 Example::
 
-    python tools/analysis/benchmark_masks.py --epochs 1 --test-images 40 \\
-        --memory-mpix 22
+    python tools/analysis/benchmark_masks.py --epochs 1 --iters 120 \\
+        --test-images 10 --memory-mpix 5 --threads 1
 """
 import argparse
 import json
@@ -54,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/benchmark_masks')
     parser.add_argument('--epochs', type=int, default=1,
                         help='training epochs (passes over the chips)')
+    parser.add_argument('--iters', type=int, default=0,
+                        help='cap each epoch at this many iterations of 8 '
+                        'chips (SniperDataset epoch_length; 0: all chips)')
     parser.add_argument('--lr', type=float, default=2e-3,
                         help='AdamW lr (the quickstart config\'s)')
     parser.add_argument('--test-images', type=int, default=40,
@@ -100,10 +103,13 @@ def train(args: argparse.Namespace) -> tuple:
     os.makedirs(work, exist_ok=True)
     opts = _data_opts(args.data_root, 0) + [
         f'train_cfg.max_epochs={args.epochs}',
-        f'train_cfg.val_interval={args.epochs + 1}',
+        'val_dataloader=None', 'val_cfg=None', 'val_evaluator=None',
         f'optim_wrapper.optimizer.lr={args.lr}',
         'param_scheduler.0.end=50'
     ]
+    if args.iters > 0:
+        opts.append('train_dataloader.dataset.epoch_length='
+                    f'{8 * args.iters}')
     seconds = _run(['tools/train.py', args.config, '--work-dir', work,
                     '--cfg-options'] + opts, args.threads,
                    osp.join(args.work_dir, 'train.log'))
@@ -207,7 +213,7 @@ def main(argv=None) -> None:
         sys.path.insert(0, ROOT)
         from mmsniper.datasets.synthetic import generate_dataset
         generate_dataset(args.data_root, preset=args.preset, seed=0)
-    res = dict(config=args.config, epochs=args.epochs,
+    res = dict(config=args.config, epochs=args.epochs, iters=args.iters,
                test_images=args.test_images)
     if args.checkpoint:
         ckpt = args.checkpoint
