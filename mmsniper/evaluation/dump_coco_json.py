@@ -52,9 +52,10 @@ class DumpCocoJson(BaseMetric):
     when the predictions have ``masks``: the test-time wrappers' RLE masks
     (:class:`~mmsniper.models.test_time.rle_masks.RLEMasks`, or any
     sequence of RLE dicts) are written as they are, dense ``(N, H, W)``
-    masks (a plain Mask R-CNN) are encoded. Category ids come from ``ann_file`` when it is a COCO json
-    (class names matched to its ``categories``), otherwise label + 1 in the
-    order of ``dataset_meta['classes']``. The file is written to a temporary
+    masks (a plain Mask R-CNN) are encoded. Category ids come from
+    ``ann_file`` when it is a COCO json (class names matched to its
+    ``categories``), otherwise label + 1 in the order of
+    ``dataset_meta['classes']``. The file is written to a temporary
     name and renamed, so an interrupted run never leaves a truncated json.
 
     Args:

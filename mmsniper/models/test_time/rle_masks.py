@@ -10,7 +10,9 @@ or index tensor, ``cat``, ``to``). For consumers that expect mmdet's dense
 masks it offers :meth:`RLEMasks.numpy`, a lazy sequence that decodes one
 ``(H, W)`` uint8 mask at a time: mmdet's ``DumpDetResults`` (``--out
 *.pkl``) re-encodes it mask by mask, never holding more than one dense
-mask (where mmdet's own Mask R-CNN output holds all of them).
+mask (where mmdet's own Mask R-CNN output holds all of them); mmdet's
+``DetLocalVisualizer`` (``--show-dir``) gets a dense copy from
+:meth:`RLEMasks.astype`.
 """
 from typing import Iterator, List, Sequence, Tuple, Union
 
@@ -100,6 +102,15 @@ class RLEMasks:
         if not self.rles:
             return np.zeros((0, ), np.int64)
         return mask_util.area(self.rles).astype(np.int64)
+
+    def astype(self, dtype) -> np.ndarray:
+        """A dense ``(N, H, W)`` copy (what mmdet's ``DetLocalVisualizer``
+        asks for: ``masks.astype(bool)``); N image-sized arrays, for
+        drawing only."""
+        h, w = self.img_shape
+        if not self.rles:
+            return np.zeros((0, h, w), dtype)
+        return mask_util.decode(self.rles).transpose(2, 0, 1).astype(dtype)
 
     def numpy(self) -> _Decoded:
         """The masks as ``(H, W)`` uint8 arrays, decoded one at a time."""

@@ -57,6 +57,10 @@ def test_lazy_dense_view():
     assert len(view) == 3
     for got, want in zip(view, dense):
         assert got.shape == (H, W) and (got == want).all()
+    stack = masks.astype(bool)  # mmdet's DetLocalVisualizer
+    assert stack.shape == (3, H, W) and stack.dtype == bool
+    assert (stack == np.stack(dense).astype(bool)).all()
+    assert RLEMasks([], (H, W)).astype(bool).shape == (0, H, W)
 
 
 def _sample(masks, boxes):
