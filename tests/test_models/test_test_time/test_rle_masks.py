@@ -1,6 +1,6 @@
 """RLEMasks: through InstanceData (indexing, cat), mmdet's CocoMetric
-(segm, as it is) and DumpDetResults (``--out *.pkl``, lazily decoded), and
-the size check."""
+(segm, as it is), DumpDetResults (``--out *.pkl``, lazily decoded) and
+DetLocalVisualizer (a dense copy), and the size check."""
 import json
 
 import numpy as np
@@ -10,7 +10,6 @@ import torch
 from mmdet.evaluation import CocoMetric, DumpDetResults
 from mmengine.structures import InstanceData
 
-from mmsniper.evaluation import DumpCocoJson
 from mmsniper.models.test_time.rle_masks import RLEMasks
 
 H, W = 30, 40
@@ -109,19 +108,11 @@ def test_coco_metric_takes_rle_masks(tmp_path):
     assert res['coco/segm_mAP'] < 0.8
 
 
-def test_dump_det_results_and_coco_json(tmp_path):
+def test_dump_det_results(tmp_path):
+    """mmdet's --out *.pkl: its encode_mask_results reads the lazy dense
+    view."""
     masks, boxes = _masks()
     dump = DumpDetResults(out_file_path=str(tmp_path / 'r.pkl'))
     dump.process({}, [_sample(masks, boxes)])
     got = dump.results[0]['pred_instances']['masks']
     assert [mask_util.area(r) for r in got] == [70, 400, 99]
-    out = str(tmp_path / 'r.json')
-    coco = DumpCocoJson(out_file=out)
-    coco.dataset_meta = dict(classes=('thing', ))
-    coco.process({}, [_sample(masks, boxes)])
-    coco.evaluate(1)
-    with open(out) as f:
-        dets = json.load(f)
-    assert [mask_util.area(d['segmentation']) for d in dets] == [70, 400, 99]
-    with pytest.raises(TypeError, match='image 1: masks must be COCO RLE'):
-        coco.process({}, [_sample([1, 2, 3], boxes)])
