@@ -61,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='AdamW lr (the quickstart config\'s)')
     parser.add_argument('--test-images', type=int, default=40,
                         help='first N test images (0: all)')
+    parser.add_argument('--no-eval', action='store_true',
+                        help='skip the mAP tests (memory only)')
     parser.add_argument('--memory-mpix', type=int, default=22,
                         help='Mpix of the memory image (0: skip)')
     parser.add_argument('--memory-modes', nargs='+', default=['pyramid'],
@@ -165,7 +167,12 @@ def memory(args: argparse.Namespace, ckpt: str) -> list:
 
 
 def report(res: dict) -> None:
-    ev = res['eval']
+    if 'eval' in res:
+        report_eval(res['eval'])
+    report_memory(res.get('memory', []))
+
+
+def report_eval(ev: dict) -> None:
     print('| test | bbox mAP | segm mAP | segm / bbox | bbox mAP_50 | '
           'segm mAP_50 | Mpix / image | s |')
     print('|---|---|---|---|---|---|---|---|')
@@ -186,7 +193,9 @@ def report(res: dict) -> None:
     print(f'AutoFocus segm {gap:+.1f} below the pyramid at {fewer:.2f}x '
           f"fewer pixels (target <= 1.5 at >= 2x: "
           f"{'met' if gap <= 1.5 and fewer >= 2 else 'missed'})")
-    mem = res.get('memory', [])
+
+
+def report_memory(mem: list) -> None:
     if mem:
         print('| mode | masks | Mpix | s | baseline GB | peak GB | '
               'peak - baseline GB | detections |')
@@ -220,7 +229,8 @@ def main(argv=None) -> None:
     else:
         ckpt, res['train_seconds'] = train(args)
     res['checkpoint'] = ckpt
-    res['eval'] = evaluate(args, ckpt)
+    if not args.no_eval:
+        res['eval'] = evaluate(args, ckpt)
     if args.memory_mpix > 0:
         res['memory'] = memory(args, ckpt)
     path = osp.join(args.work_dir, 'benchmark_masks.json')
