@@ -89,8 +89,9 @@ def border_prune(bboxes: ArrayLike,
 def merge_detections(
     results: Sequence[Tuple[ArrayLike, ArrayLike, ArrayLike]],
     nms_cfg: Optional[dict] = None,
-    max_per_img: int = 200
-) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    max_per_img: int = 200,
+    return_index: bool = False
+) -> Tuple[torch.Tensor, ...]:
     """Merge the detections of several scales of one image.
 
     Concatenates the per-scale results (already in original-image
@@ -106,11 +107,14 @@ def merge_detections(
             floor 1e-3).
         max_per_img (int): Detections kept per image over all classes; a
             non-positive value keeps all. Defaults to 200.
+        return_index (bool): Also return the survivors' indices ``(M, )``
+            into the concatenation of ``results`` (to carry per-candidate
+            data such as mask maps). Defaults to False.
 
     Returns:
-        tuple[torch.Tensor, torch.Tensor, torch.Tensor]: ``bboxes`` (M, 4),
-        ``scores`` (M, ) after rescoring, ``labels`` (M, ) int64, sorted by
-        decreasing score.
+        tuple[torch.Tensor, ...]: ``bboxes`` (M, 4), ``scores`` (M, )
+        after rescoring, ``labels`` (M, ) int64, sorted by decreasing
+        score (and the int64 indices with ``return_index``).
     """
     from mmcv.ops import batched_nms
 
@@ -123,12 +127,14 @@ def merge_detections(
     scores = scores.to(bboxes)
     labels = labels.long()
     if bboxes.numel() == 0:
-        return bboxes.new_zeros((0, 4)), scores.new_zeros((0, )), \
-            labels.new_zeros((0, ))
+        out = (bboxes.new_zeros((0, 4)), scores.new_zeros((0, )),
+               labels.new_zeros((0, )))
+        return out + (labels.new_zeros((0, )), ) if return_index else out
     dets, keep = batched_nms(bboxes, scores, labels, nms_cfg)
     keep = keep.to(labels.device)
     out_scores, order = dets[:, -1].sort(descending=True, stable=True)
     if max_per_img > 0:
         order, out_scores = order[:max_per_img], out_scores[:max_per_img]
     keep = keep[order.to(keep.device)]
-    return bboxes[keep], out_scores.to(scores), labels[keep]
+    out = (bboxes[keep], out_scores.to(scores), labels[keep])
+    return out + (keep.long(), ) if return_index else out

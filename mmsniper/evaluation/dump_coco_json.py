@@ -12,15 +12,50 @@ from mmdet.registry import METRICS
 from ..utils.io import atomic_write
 
 
+def rle_list(masks, img_id) -> List[dict]:
+    """JSON-ready COCO RLE dicts (``counts`` a str) of a prediction's
+    masks: RLE dicts as they are, dense ``(N, H, W)`` masks encoded.
+
+    Raises:
+        TypeError: Masks of another kind (naming the image id).
+    """
+    import pycocotools.mask as mask_util
+    import torch
+    if isinstance(masks, torch.Tensor):
+        masks = masks.detach().cpu().numpy()
+    if isinstance(masks, np.ndarray):
+        masks = [
+            mask_util.encode(np.asfortranarray(m.astype(np.uint8)))
+            for m in masks
+        ]
+    out = []
+    for m in masks:
+        if not (isinstance(m, dict) and 'counts' in m and 'size' in m):
+            raise TypeError(f'DumpCocoJson: image {img_id}: masks must be '
+                            'COCO RLE dicts or an (N, H, W) array, got '
+                            f'{type(m).__name__}')
+        counts = m['counts']
+        out.append(
+            dict(size=[int(v) for v in m['size']],
+                 counts=counts.decode() if isinstance(counts, bytes)
+                 else counts))
+    return out
+
+
 @METRICS.register_module()
 class DumpCocoJson(BaseMetric):
     """Dump detections as a COCO-format results json (the format-only path
     used for evaluation servers), for any dataset.
 
     Each detection becomes ``{"image_id", "category_id", "bbox": [x, y, w, h],
-    "score"}``. Category ids come from ``ann_file`` when it is a COCO json
-    (class names matched to its ``categories``), otherwise label + 1 in the
-    order of ``dataset_meta['classes']``. The file is written to a temporary
+    "score"}``, plus ``"segmentation"`` (COCO RLE, ``counts`` as a string)
+    when the predictions have ``masks``: the test-time wrappers' RLE masks
+    (:class:`~mmsniper.models.test_time.rle_masks.RLEMasks`, or any
+    sequence of RLE dicts) are written as they are, dense ``(N, H, W)``
+    masks (a plain Mask R-CNN) are encoded. Category ids come from
+    ``ann_file`` when it is a COCO json (class names matched to its
+    ``categories``), otherwise label + 1 in the order of
+    ``dataset_meta['classes']``. The file is written to a temporary
     name and renamed, so an interrupted run never leaves a truncated json.
 
     Args:
@@ -63,12 +98,14 @@ class DumpCocoJson(BaseMetric):
         for sample in data_samples:
             pred = sample['pred_instances']
             bboxes = pred['bboxes'].cpu().numpy().astype(np.float64)
-            self.results.append(
-                dict(
-                    img_id=sample['img_id'],
-                    bboxes=bboxes,
-                    scores=pred['scores'].cpu().numpy().astype(np.float64),
-                    labels=pred['labels'].cpu().numpy()))
+            res = dict(
+                img_id=sample['img_id'],
+                bboxes=bboxes,
+                scores=pred['scores'].cpu().numpy().astype(np.float64),
+                labels=pred['labels'].cpu().numpy())
+            if 'masks' in pred:
+                res['masks'] = rle_list(pred['masks'], sample['img_id'])
+            self.results.append(res)
 
     def compute_metrics(self, results: list) -> dict:
         cat_ids = self._cat_ids()
@@ -76,13 +113,17 @@ class DumpCocoJson(BaseMetric):
         for res in results:
             xywh = res['bboxes'].copy()
             xywh[:, 2:] -= xywh[:, :2]
-            for box, score, label in zip(xywh, res['scores'], res['labels']):
-                dets.append(
-                    dict(
-                        image_id=res['img_id'],
-                        category_id=cat_ids[int(label)],
-                        bbox=[round(float(v), 2) for v in box],
-                        score=round(float(score), 5)))
+            masks = res.get('masks', [None] * len(xywh))
+            for box, score, label, rle in zip(xywh, res['scores'],
+                                              res['labels'], masks):
+                det = dict(
+                    image_id=res['img_id'],
+                    category_id=cat_ids[int(label)],
+                    bbox=[round(float(v), 2) for v in box],
+                    score=round(float(score), 5))
+                if rle is not None:
+                    det['segmentation'] = rle
+                dets.append(det)
         with atomic_write(self.out_file) as f:
             json.dump(dets, f)
         MMLogger.get_current_instance().info(

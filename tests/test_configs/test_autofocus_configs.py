@@ -31,7 +31,7 @@ def _cfg(name: str) -> Config:
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_autofocus_config(path):
     cfg = resolve_sniper_block(Config.fromfile(path))
-    assert cfg.model.type == 'FocusFasterRCNN'
+    assert cfg.model.type in ('FocusFasterRCNN', 'FocusMaskRCNN')
     assert cfg.model.focus_head.type == 'FocusPixelHead'
     assert cfg.train_dataloader.dataset.type == 'SniperDataset'
     # the FocusPixel labels are painted from every box of the chip, those
@@ -58,7 +58,7 @@ def test_autofocus_config(path):
     init_default_scope('mmdet')
     wrapper = MODELS.build(tta_config(cfg).model)
     assert type(wrapper).__name__ == 'AutoFocusDetector'
-    assert type(wrapper.module).__name__ == 'FocusFasterRCNN'
+    assert type(wrapper.module).__name__ == cfg.model.type
     assert wrapper.rpn_budget.max == cfg.sniper.test_rpn_budget.max
 
 

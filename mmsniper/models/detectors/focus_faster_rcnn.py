@@ -1,76 +1,17 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """Faster R-CNN with a FocusPixel head (AutoFocus, spec section 5.2)."""
-import contextlib
-import copy
-import logging
-from typing import Iterator, Optional
-
-import torch
 from mmdet.models.detectors import FasterRCNN
 from mmdet.registry import MODELS
-from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
-from mmengine.logging import print_log
-from mmengine.structures import PixelData
-from torch import Tensor
 
-#: What :meth:`FocusFasterRCNN.predict` logs (once per process) when it runs
-#: outside a test-time wrapper.
-SINGLE_SCALE_NOTE = (
-    '{name}.predict runs the detector at a single scale (the input as the '
-    'pipeline gives it): this is not AutoFocus inference, the FocusPixel '
-    'map only comes along as pred_focus_map. For AutoFocus (coarse scale '
-    'on the whole image, finer scales on FocusChips) test with --tta '
-    '(tools/test.py CONFIG CKPT --tta, the config\'s tta_model '
-    'AutoFocusDetector) or use the *_autofocus-test.py config, e.g. '
-    'configs/autofocus/'
-    'autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py')
-_state = dict(noted=False, wrapped=0)
-
-
-@contextlib.contextmanager
-def inside_test_time_wrapper() -> Iterator[None]:
-    """Calls of :meth:`FocusFasterRCNN.predict` inside this context come
-    from a multi-scale wrapper (no single-scale warning)."""
-    _state['wrapped'] += 1
-    try:
-        yield
-    finally:
-        _state['wrapped'] -= 1
-
-
-def _note_single_scale(name: str) -> None:
-    if _state['noted'] or _state['wrapped']:
-        return
-    _state['noted'] = True
-    print_log(SINGLE_SCALE_NOTE.format(name=name), logger='current',
-              level=logging.WARNING)
+from .focus_two_stage import (SINGLE_SCALE_NOTE,  # noqa: F401
+                              FocusTwoStageMixin, inside_test_time_wrapper)
 
 
 @MODELS.register_module()
-class FocusFasterRCNN(FasterRCNN):
-    """Faster R-CNN plus a :class:`~mmsniper.models.FocusPixelHead`.
-
-    Training: the FocusPixel loss (``loss_focus``) is added to the RPN and
-    RoI losses. Its labels come from *all* boxes of each chip, the valid
-    ``gt_instances`` and the invalid ``ignored_instances`` that SNIPER's
-    ``SnipChipCrop`` marks (spec 5.1), so it trains on the same SNIPER chips.
-
-    To add AutoFocus to an already trained detector, set
-    ``train_cfg.focus_head_only=True`` (and ``load_from`` its checkpoint):
-    the detector is frozen (eval mode, no gradients) and only the
-    FocusPixel head trains, at the cost of a backbone forward pass.
-
-    Inference: :meth:`predict` also returns the FocusPixel probability map
-    of each input as ``data_sample.pred_focus_map`` (a ``PixelData`` whose
-    ``prob`` is ``(1, h, w)`` on the head's cell grid, cropped to the image
-    content; metainfo ``stride``), which
-    :class:`~mmsniper.models.AutoFocusDetector` turns into FocusChips.
-    Set ``test_cfg.with_focus=False`` to skip the head. Called directly
-    (``tools/test.py`` without ``--tta``, validation during training) it is
-    single-scale inference and says so once (a WARNING naming ``--tta`` and
-    the ``*_autofocus-test.py`` config); the wrappers never call it (they
-    use :func:`~mmsniper.models.test_time.raw_predict.raw_detections`).
+class FocusFasterRCNN(FocusTwoStageMixin, FasterRCNN):
+    """Faster R-CNN plus a :class:`~mmsniper.models.FocusPixelHead`
+    (training, ``focus_head_only`` and inference: see
+    :class:`~mmsniper.models.detectors.focus_two_stage.FocusTwoStageMixin`).
 
     Args:
         focus_head (dict): Config of the FocusPixel head.
@@ -83,114 +24,3 @@ class FocusFasterRCNN(FasterRCNN):
         >>>                     feat_channels=256, in_index=2, stride=16),
         >>>     ...)  # the rest of a Faster R-CNN config
     """
-
-    def __init__(self,
-                 backbone: ConfigType,
-                 rpn_head: ConfigType,
-                 roi_head: ConfigType,
-                 train_cfg: ConfigType,
-                 test_cfg: ConfigType,
-                 focus_head: ConfigType,
-                 neck: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            rpn_head=rpn_head,
-            roi_head=roi_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.focus_head = MODELS.build(focus_head)
-        self.focus_head_only = bool(
-            (train_cfg or {}).get('focus_head_only', False))
-        if self.focus_head_only:
-            for name, child in self.named_children():
-                if name not in ('focus_head', 'data_preprocessor'):
-                    child.requires_grad_(False)
-
-    def train(self, mode: bool = True) -> 'FocusFasterRCNN':
-        """With ``train_cfg.focus_head_only`` everything but the focus
-        head stays in eval mode (frozen BatchNorm statistics)."""
-        super().train(mode)
-        if self.focus_head_only:
-            for name, child in self.named_children():
-                if name != 'focus_head':
-                    child.eval()
-        return self
-
-    @property
-    def with_focus_head(self) -> bool:
-        return getattr(self, 'focus_head', None) is not None
-
-    def loss(self, batch_inputs: Tensor,
-             batch_data_samples: SampleList) -> dict:
-        """Two-stage losses (as ``TwoStageDetector.loss``) plus
-        ``loss_focus``, on one feature extraction; only ``loss_focus`` with
-        ``train_cfg.focus_head_only``."""
-        if self.focus_head_only:
-            with torch.no_grad():
-                x = self.extract_feat(batch_inputs)
-            return self.focus_head.loss(x, batch_data_samples)
-        x = self.extract_feat(batch_inputs)
-        losses = dict()
-        proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
-        rpn_data_samples = copy.deepcopy(batch_data_samples)
-        for data_sample in rpn_data_samples:
-            data_sample.gt_instances.labels = torch.zeros_like(
-                data_sample.gt_instances.labels)
-        rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(
-            x, rpn_data_samples, proposal_cfg=proposal_cfg)
-        for key in list(rpn_losses.keys()):
-            if 'loss' in key and 'rpn' not in key:
-                rpn_losses[f'rpn_{key}'] = rpn_losses.pop(key)
-        losses.update(rpn_losses)
-        losses.update(
-            self.roi_head.loss(x, rpn_results_list, batch_data_samples))
-        losses.update(self.focus_head.loss(x, batch_data_samples))
-        return losses
-
-    def predict_focus(self, x, batch_data_samples: SampleList) -> list:
-        """FocusPixel maps ``(h, w)`` of a batch from its features."""
-        metas = [s.metainfo for s in batch_data_samples]
-        return self.focus_head.predict(x, metas, rescale=False)
-
-    def predict(self,
-                batch_inputs: Tensor,
-                batch_data_samples: SampleList,
-                rescale: bool = True,
-                with_focus: Optional[bool] = None) -> SampleList:
-        """Detections (as ``TwoStageDetector.predict``) plus
-        ``pred_focus_map`` per sample.
-
-        Args:
-            with_focus (bool, optional): Run the FocusPixel head. Defaults
-                to ``test_cfg.get('with_focus', True)``.
-
-        Returns:
-            list[DetDataSample]: With ``pred_instances`` and (with the
-            head) ``pred_focus_map``.
-        """
-        _note_single_scale(type(self).__name__)
-        x = self.extract_feat(batch_inputs)
-        if batch_data_samples[0].get('proposals', None) is None:
-            rpn_results_list = self.rpn_head.predict(
-                x, batch_data_samples, rescale=False)
-        else:
-            rpn_results_list = [s.proposals for s in batch_data_samples]
-        results_list = self.roi_head.predict(
-            x, rpn_results_list, batch_data_samples, rescale=rescale)
-        batch_data_samples = self.add_pred_to_datasample(
-            batch_data_samples, results_list)
-        if with_focus is None:
-            with_focus = self.test_cfg.get('with_focus', True) \
-                if self.test_cfg is not None else True
-        if with_focus:
-            maps = self.predict_focus(x, batch_data_samples)
-            for sample, prob in zip(batch_data_samples, maps):
-                sample.pred_focus_map = PixelData(
-                    prob=prob[None], metainfo=dict(
-                        stride=self.focus_head.stride))
-        return batch_data_samples

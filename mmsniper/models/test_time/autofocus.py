@@ -77,7 +77,9 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
             ``fuse_chips`` (bool, True),
             and the keys of :class:`SniperMultiScaleTTA`'s ``tta_cfg``
             (``nms``, ``max_per_img``, ``max_per_mpix``, ``score_floor``,
-            ``chips_per_batch``, ``rpn_budget``, ``det_budget``, ``tile``).
+            ``chips_per_batch``, ``rpn_budget``, ``det_budget``, ``tile``,
+            ``with_mask``: a mask head's masks as COCO RLE in
+            ``pred_instances.masks``).
             Unknown keys raise.
         backbone (dict, optional): Must be empty (for
             ``mmdet.apis.init_detector``).
@@ -219,8 +221,7 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
                 if job.prune > 0:
                     keep &= border_prune(res.bboxes, job.chip, shapes[i],
                                          job.prune)
-                dets[i].append(
-                    (res.bboxes[keep], res.scores[keep], res.labels[keep]))
+                dets[i].append(res.select(keep))
                 pixels[i][s] += res.pixels
                 if s == 0:
                     single = sum(j.img == i for j in jobs) == 1
@@ -251,8 +252,8 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
             for f in factors[i]:
                 sh, sw = scaled_size((h, w), f)
                 full += sh * sw
-            bboxes, scores, labels = self.merge(dets[i], h * w,
-                                                images[i].device)
+            bboxes, scores, labels, maps = self.merge_image(
+                dets[i], shapes[i], images[i].device)
             sample = self.pack(
                 samples[i], shapes[i], bboxes, scores, labels, rescale,
                 dict(
@@ -260,7 +261,8 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
                     pixels_per_scale=[int(p) for p in pixels[i]],
                     full_pyramid_pixels=int(full),
                     focus_chips=chips_per_scale[i],
-                    scale_factors=[float(f) for f in factors[i]]))
+                    scale_factors=[float(f) for f in factors[i]]),
+                maps, self.mask_thr, self.with_mask)
             if coarse_maps[i] is not None:
                 sample.pred_focus_map = PixelData(
                     prob=coarse_maps[i][None],

@@ -19,11 +19,9 @@ Shape shorthands: ``N`` detections, ``K`` chips.
 """
 from typing import Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 from mmdet.structures import DetDataSample, SampleList
 from mmdet.structures.bbox import BaseBoxes
-from mmengine.model import BaseTTAModel
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -31,6 +29,12 @@ from ...chips.merge import merge_detections
 from .budgets import Budget, final_cap
 from .chip_runner import (ChipDets, ChipRunnerMixin, Job,  # noqa: F401
                           as_tensor_boxes)
+from .instance_masks import (gather_survivors, mask_threshold, paste_rle,
+                             wants_masks)
+from .cfg_check import (WRAPPER_TYPES, check_backbone_stub,  # noqa: F401
+                        check_not_wrapper, np_chips)
+from .raw_predict import supports_raw
+from .rle_masks import RLEMasks
 from .tiles import build_tile_cfg
 
 #: Keys every wrapper setting dict accepts (``from_block`` is the marker of
@@ -38,13 +42,7 @@ from .tiles import build_tile_cfg
 #: :func:`~mmsniper.engine.resolve_sniper_block`).
 COMMON_KEYS = ('nms', 'max_per_img', 'max_per_mpix', 'chips_per_batch',
                'rpn_budget', 'det_budget', 'score_floor', 'tile',
-               'from_block')
-
-
-#: Type names of test-time wrappers (mmdet's and this project's): a wrapper's
-#: ``module`` must not be one of them.
-WRAPPER_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector', 'DetTTAModel',
-                 'BaseTTAModel')
+               'with_mask', 'from_block')
 
 
 class ChipTestMixin(ChipRunnerMixin):
@@ -71,6 +69,22 @@ class ChipTestMixin(ChipRunnerMixin):
         self.max_per_mpix = cfg.get('max_per_mpix', None)
         self.score_floor = float(cfg.get('score_floor', 1e-3))
         self.tile = build_tile_cfg(cfg.get('tile', {}), f'{where}.tile')
+        self._init_masks(cfg.get('with_mask', None), where)
+
+    def _init_masks(self, with_mask: Optional[bool], where: str) -> None:
+        """``with_mask``: None (default) merges masks when the inner
+        detector has a mask head it can run raw; True requires one."""
+        module = getattr(self, 'module', None)
+        able = wants_masks(module) and supports_raw(module)
+        if with_mask and not able:
+            raise ValueError(
+                f'{where}.with_mask=True but the inner detector '
+                f'{type(module).__name__} has no mask head the '
+                'wrappers can run (a StandardRoIHead with mask_head, e.g. '
+                'MaskRCNN / FocusMaskRCNN)')
+        self.with_mask = able if with_mask is None else bool(with_mask)
+        self.mask_thr = mask_threshold(module) if self.with_mask \
+            else 0.5
 
     def batch_size(self, scale_idx: int) -> int:
         """Chips per detector call at scale ``scale_idx``."""
@@ -119,54 +133,102 @@ class ChipTestMixin(ChipRunnerMixin):
     def merge(self,
               dets: List[Tuple[Tensor, Tensor, Tensor]],
               img_pixels: float,
-              device: Optional[torch.device] = None
-              ) -> Tuple[Tensor, Tensor, Tensor]:
+              device: Optional[torch.device] = None,
+              return_index: bool = False) -> Tuple[Tensor, ...]:
         """All candidates of one image merged once.
 
         Args:
             dets (list[tuple]): ``(bboxes (N_i, 4), scores (N_i, ), labels
-                (N_i, ))`` per job, original px.
+                (N_i, ))`` per job, original px (further entries ignored).
             img_pixels (float): Area of the original image (for the cap).
             device (torch.device, optional): Of the empty result when there
                 is no candidate. Defaults to None (the CPU).
+            return_index (bool): Also return the survivors' indices into
+                the concatenated candidates. Defaults to False.
 
         Returns:
-            tuple[Tensor, Tensor, Tensor]: Per-class soft-NMS (``nms``;
-            None keeps the best only) of all candidates, capped by
+            tuple[Tensor, ...]: Per-class soft-NMS (``nms``; None keeps the
+            best only) of all candidates, capped by
             :func:`~mmsniper.models.test_time.budgets.final_cap`, sorted by
-            decreasing score.
+            decreasing score (and the ``(K, )`` indices).
         """
         cap = final_cap(self.max_per_img, self.max_per_mpix, img_pixels)
         if self.nms_cfg is not None:
             nms = None if self.nms_cfg == 'default' else dict(self.nms_cfg)
             if dets:
-                return merge_detections(dets, nms, cap)
+                return merge_detections([d[:3] for d in dets], nms, cap,
+                                        return_index)
         if not dets:
-            return (torch.zeros((0, 4), device=device),
-                    torch.zeros((0, ), device=device),
-                    torch.zeros((0, ), dtype=torch.long, device=device))
+            out = (torch.zeros((0, 4), device=device),
+                   torch.zeros((0, ), device=device),
+                   torch.zeros((0, ), dtype=torch.long, device=device))
+            return out + (out[2], ) if return_index else out
         bboxes = torch.cat([d[0].reshape(-1, 4) for d in dets]).float()
         scores = torch.cat([d[1].reshape(-1) for d in dets]).float()
         labels = torch.cat([d[2].reshape(-1) for d in dets]).long()
         scores, order = scores.sort(descending=True, stable=True)
         if cap > 0:
             scores, order = scores[:cap], order[:cap]
-        return bboxes[order], scores, labels[order]
+        out = (bboxes[order], scores, labels[order])
+        return out + (order, ) if return_index else out
+
+    def merge_image(self, dets: List[tuple], img_shape: Tuple[int, int],
+                    device: Optional[torch.device] = None) -> tuple:
+        """:meth:`merge` of one image's candidates, and the mask maps of
+        its survivors.
+
+        Args:
+            dets (list[tuple]): :meth:`ChipDets.select` of each job:
+                ``(bboxes, scores, labels)``, plus ``(N_i, M, M)`` mask
+                maps with ``self.with_mask``.
+            img_shape (tuple[int, int]): ``(H, W)`` of the image.
+            device (torch.device, optional): Of an empty result.
+
+        Returns:
+            tuple: ``bboxes (K, 4)``, ``scores (K, )``, ``labels (K, )``
+            and the survivors' ``(K, M, M)`` maps (None without masks).
+        """
+        h, w = img_shape
+        if not self.with_mask:
+            return self.merge(dets, h * w, device) + (None, )
+        bboxes, scores, labels, index = self.merge(dets, h * w, device,
+                                                   return_index=True)
+        maps = None
+        if len(index):
+            maps = gather_survivors([d[3] for d in dets], index)
+        return bboxes, scores, labels, maps
 
     @staticmethod
-    def pack(sample: DetDataSample, img_shape: Tuple[int, int],
-             bboxes: Tensor, scores: Tensor, labels: Tensor, rescale: bool,
-             extra_meta: Dict) -> DetDataSample:
+    def pack(sample: DetDataSample,
+             img_shape: Tuple[int, int],
+             bboxes: Tensor,
+             scores: Tensor,
+             labels: Tensor,
+             rescale: bool,
+             extra_meta: Dict,
+             masks: Optional[Tensor] = None,
+             mask_thr: float = 0.5,
+             with_mask: bool = False) -> DetDataSample:
         """Store the merged detections (and stats) in ``sample``; boxes go
-        to ``ori_shape`` pixels when the pipeline resized (``rescale``)."""
+        to ``ori_shape`` pixels when the pipeline resized (``rescale``).
+        With ``with_mask``, ``masks`` (the survivors' ``(K, M, M)`` maps,
+        None when there are none) are pasted into the image the boxes end
+        in and stored as ``pred_instances.masks``, ``K`` COCO RLE masks
+        (:class:`~mmsniper.models.test_time.rle_masks.RLEMasks`, see
+        :mod:`~mmsniper.models.test_time.instance_masks`)."""
         h, w = img_shape
         oh, ow = sample.metainfo.get('ori_shape', (h, w))
         if rescale and (oh != h or ow != w):
             bboxes = bboxes * bboxes.new_tensor([ow / w, oh / h] * 2)
+        else:
+            oh, ow = h, w
         inst = InstanceData()
         inst.bboxes = bboxes
         inst.scores = scores
         inst.labels = labels
+        if with_mask:
+            inst.masks = RLEMasks([], (oh, ow)) if masks is None \
+                else paste_rle(masks, bboxes, (oh, ow), mask_thr)
         sample.pred_instances = inst
         sample.set_metainfo(extra_meta)
         # box structures to tensors, as DetDataPreprocessor's boxtype2tensor
@@ -178,68 +240,3 @@ class ChipTestMixin(ChipRunnerMixin):
                                              BaseBoxes):
                 gt.bboxes = gt.bboxes.tensor
         return sample
-
-
-def _wrapper_name(module) -> Optional[str]:
-    """The type name of ``module`` (a config dict or a module) when it is
-    a test-time wrapper, else None."""
-    if isinstance(module, BaseTTAModel):
-        return type(module).__name__
-    if not isinstance(module, dict):
-        return None
-    t = module.get('type', None)
-    if isinstance(t, type):
-        return t.__name__ if issubclass(t, BaseTTAModel) else None
-    if not isinstance(t, str):
-        return None
-    name = t.split('.')[-1]
-    if name in WRAPPER_TYPES:
-        return name
-    try:  # a registered subclass of a wrapper under another name
-        from mmdet.registry import MODELS
-        cls = MODELS.get(t)
-    except Exception:  # noqa: BLE001 - unknown type: MODELS.build says so
-        cls = None
-    if isinstance(cls, type) and issubclass(cls, BaseTTAModel):
-        return name
-    return None
-
-
-def check_not_wrapper(module, owner: str) -> None:
-    """Raise when a wrapper's ``module`` is itself a test-time wrapper.
-
-    This is what ``tools/test.py --tta`` (ours or mmdet's) builds from a
-    ``*_autofocus-test.py`` / ``*_pyramid-test.py`` leaf config, whose
-    ``model`` already is the wrapper: ``tta_model`` around it would run
-    the wrapper's test-time loop on top of another one.
-
-    Args:
-        module (dict | nn.Module): The ``module`` argument of a wrapper.
-        owner (str): The wrapper's name (in the message).
-
-    Raises:
-        ValueError: Naming the inner wrapper type.
-    """
-    name = _wrapper_name(module)
-    if name is not None:
-        raise ValueError(
-            f'{owner}: its `module` is itself a test-time wrapper ({name}): '
-            "the config's model is already a wrapper (a *_autofocus-test.py "
-            'or *_pyramid-test.py config, whose model is the wrapper around '
-            'the trained detector). Test that config without --tta, or '
-            'pass the training config with --tta.')
-
-
-def check_backbone_stub(backbone, owner: str) -> None:
-    """``backbone`` of a wrapper config exists only because mmdet's
-    ``init_detector`` reads ``config.model.backbone.init_cfg``; it must be
-    empty (the inner detector's backbone is ``module.backbone``)."""
-    if backbone:
-        raise ValueError(f'{owner}: `backbone` must be empty (it is there '
-                         'for mmdet.apis.init_detector); the inner '
-                         'detector is `module`, its backbone '
-                         f'module.backbone; got backbone={dict(backbone)}')
-
-
-def np_chips(chips) -> np.ndarray:
-    return np.asarray(chips, dtype=np.float64).reshape(-1, 4)

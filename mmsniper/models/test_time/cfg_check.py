@@ -1,12 +1,21 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
+<<<<<<< HEAD
 """Checks of the test-time settings: scale order (the valid ranges are
 checked by :func:`mmsniper.chips.valid_ranges.check_valid_ranges`).
+=======
+"""Checks of the test-time settings: unknown keys, scale order, and the
+wrappers' own arguments (``module`` not a wrapper, an empty
+``backbone``).
+>>>>>>> h2
 
 Unknown keys (a typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus
 transition, otherwise ignored silently) raise in
 :func:`mmsniper.utils.checks.check_keys`, with the closest valid key.
 """
 from typing import Sequence, Tuple
+
+import numpy as np
+from mmengine.model import BaseTTAModel
 
 from ...chips.scales import parse_scale, scale_factor
 
@@ -76,3 +85,115 @@ def check_scale_order(scales: Sequence, coarse_to_fine: bool,
             raise ValueError(
                 f'{where}: scales {list(scales)} are not ordered {order}: '
                 f'{scales[k]!r} comes before {scales[k + 1]!r}')
+<<<<<<< HEAD
+=======
+
+
+def check_valid_ranges(valid_ranges: Optional[Sequence], num_scales: int,
+                       where: str) -> list:
+    """One ``(lo, hi)`` pair (original px, -1 open) or None per scale.
+
+    Args:
+        valid_ranges (Sequence, optional): The ranges; None: no filter.
+        num_scales (int): Number of scales.
+        where (str): Named in the messages.
+
+    Returns:
+        list: ``num_scales`` tuples ``(lo, hi)`` or None.
+
+    Raises:
+        ValueError: A count that differs from ``num_scales``, a range that
+            is not two numbers, or ``lo >= hi`` with both bounded.
+    """
+    if valid_ranges is None:
+        return [None] * num_scales
+    if len(valid_ranges) != num_scales:
+        raise ValueError(f'{where}: {len(valid_ranges)} valid ranges for '
+                         f'{num_scales} scales; give one (lo, hi) per scale')
+    out = []
+    for r in valid_ranges:
+        if r is None:
+            out.append(None)
+            continue
+        if not isinstance(r, (tuple, list)) or len(r) != 2 or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool)
+                for v in r):
+            raise ValueError(f'{where}: valid range {r!r} is not a (lo, hi) '
+                             'pair of numbers (-1 open)')
+        lo, hi = float(r[0]), float(r[1])
+        if lo > 0 and hi > 0 and lo >= hi:
+            raise ValueError(f'{where}: valid range {tuple(r)} has lo >= hi')
+        out.append(tuple(r))
+    return out
+
+
+#: Type names of test-time wrappers (mmdet's and this project's): a wrapper's
+#: ``module`` must not be one of them.
+WRAPPER_TYPES = ('SniperMultiScaleTTA', 'AutoFocusDetector', 'DetTTAModel',
+                 'BaseTTAModel')
+
+
+def _wrapper_name(module) -> Optional[str]:
+    """The type name of ``module`` (a config dict or a module) when it is
+    a test-time wrapper, else None."""
+    if isinstance(module, BaseTTAModel):
+        return type(module).__name__
+    if not isinstance(module, dict):
+        return None
+    t = module.get('type', None)
+    if isinstance(t, type):
+        return t.__name__ if issubclass(t, BaseTTAModel) else None
+    if not isinstance(t, str):
+        return None
+    name = t.split('.')[-1]
+    if name in WRAPPER_TYPES:
+        return name
+    try:  # a registered subclass of a wrapper under another name
+        from mmdet.registry import MODELS
+        cls = MODELS.get(t)
+    except Exception:  # noqa: BLE001 - unknown type: MODELS.build says so
+        cls = None
+    if isinstance(cls, type) and issubclass(cls, BaseTTAModel):
+        return name
+    return None
+
+
+def check_not_wrapper(module, owner: str) -> None:
+    """Raise when a wrapper's ``module`` is itself a test-time wrapper.
+
+    This is what ``tools/test.py --tta`` (ours or mmdet's) builds from a
+    ``*_autofocus-test.py`` / ``*_pyramid-test.py`` leaf config, whose
+    ``model`` already is the wrapper: ``tta_model`` around it would run
+    the wrapper's test-time loop on top of another one.
+
+    Args:
+        module (dict | nn.Module): The ``module`` argument of a wrapper.
+        owner (str): The wrapper's name (in the message).
+
+    Raises:
+        ValueError: Naming the inner wrapper type.
+    """
+    name = _wrapper_name(module)
+    if name is not None:
+        raise ValueError(
+            f'{owner}: its `module` is itself a test-time wrapper ({name}): '
+            "the config's model is already a wrapper (a *_autofocus-test.py "
+            'or *_pyramid-test.py config, whose model is the wrapper around '
+            'the trained detector). Test that config without --tta, or '
+            'pass the training config with --tta.')
+
+
+def check_backbone_stub(backbone, owner: str) -> None:
+    """``backbone`` of a wrapper config exists only because mmdet's
+    ``init_detector`` reads ``config.model.backbone.init_cfg``; it must be
+    empty (the inner detector's backbone is ``module.backbone``)."""
+    if backbone:
+        raise ValueError(f'{owner}: `backbone` must be empty (it is there '
+                         'for mmdet.apis.init_detector); the inner '
+                         'detector is `module`, its backbone '
+                         f'module.backbone; got backbone={dict(backbone)}')
+
+
+def np_chips(chips) -> np.ndarray:
+    return np.asarray(chips, dtype=np.float64).reshape(-1, 4)
+>>>>>>> h2

@@ -44,12 +44,27 @@ class Job(NamedTuple):
 
 class ChipDets(NamedTuple):
     """Candidates of one job in original px, its FocusPixel map ``(h, w)``
-    (or None) and its processed pixels (window area, no padding)."""
+    (or None), its processed pixels (window area, no padding) and, with a
+    mask head, each candidate's ``(M, M)`` float16 mask probabilities in
+    its box (:mod:`~mmsniper.models.test_time.instance_masks`; else
+    None)."""
     bboxes: Tensor
     scores: Tensor
     labels: Tensor
     focus_prob: Optional[Tensor]
     pixels: int
+    masks: Optional[Tensor] = None
+
+    def select(self, keep: Optional[Tensor] = None) -> tuple:
+        """``(bboxes, scores, labels)`` (plus ``masks`` when there are
+        any) of the candidates in the boolean ``keep`` (all when None): one
+        entry of the merge's input."""
+        parts = (self.bboxes, self.scores, self.labels)
+        if self.masks is not None:
+            parts += (self.masks, )
+        if keep is None:
+            return parts
+        return tuple(p[keep] for p in parts)
 
 
 def as_tensor_boxes(bboxes) -> Tensor:
@@ -122,13 +137,18 @@ class ChipRunnerMixin:
 
         Returns:
             list[ChipDets]: In the order of ``jobs``, boxes in original px,
-            clipped to the job's ``chip``.
+            clipped to the job's ``chip``; with ``self.with_mask`` each
+            candidate's mask probabilities (relative to its box, so they
+            need no mapping).
         """
         det = self.module
         order = sorted(range(len(jobs)),
                        key=lambda i: (-jobs[i].shape[0] * jobs[i].shape[1],
                                       i))
         results: List[Optional[ChipDets]] = [None] * len(jobs)
+        # box-only runs call raw_detections exactly as before
+        extra = dict(with_masks=True) if getattr(self, 'with_mask',
+                                                 False) else {}
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
             inputs, samples = [], []
@@ -151,10 +171,12 @@ class ChipRunnerMixin:
                 rpn_max=self.rpn_budget(pixels) if self.rpn_budget else None,
                 det_max=self.det_budget(pixels) if self.det_budget else None,
                 score_floor=self.score_floor,
-                with_focus=with_focus)
+                with_focus=with_focus,
+                **extra)
             for k, i in enumerate(batch):
                 job = jobs[i]
-                bboxes, scores, labels = dets[k]
+                bboxes, scores, labels = dets[k][:3]
+                masks = dets[k][3] if len(dets[k]) > 3 else None
                 bboxes = as_tensor_boxes(bboxes).reshape(-1, 4)
                 off = bboxes.new_tensor(
                     [job.origin[0], job.origin[1]] * 2)
@@ -169,5 +191,5 @@ class ChipRunnerMixin:
                 mapped[:, 1::2] = mapped[:, 1::2].clamp(y1, y2)
                 results[i] = ChipDets(mapped, scores, labels,
                                       None if maps is None else maps[k],
-                                      job.shape[0] * job.shape[1])
+                                      job.shape[0] * job.shape[1], masks)
         return results

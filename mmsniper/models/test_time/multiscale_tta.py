@@ -49,6 +49,10 @@ class SniperMultiScaleTTA(ChipTestMixin, DetTTAModel):
     as well: augmentation ``i`` is scale ``i`` (its ``scale_factor`` must
     match), at the cost of one host-resized copy per scale.
 
+    With a mask head (Mask R-CNN), ``pred_instances.masks`` holds the
+    survivors' masks as COCO RLE dicts (the box merge decides who
+    survives; each survivor's 28x28 map is pasted into its box only).
+
     Each data sample gets ``pixels_processed``, ``pixels_per_scale``,
     ``full_pyramid_pixels`` and ``scale_factors`` in its metainfo.
 
@@ -185,18 +189,12 @@ class SniperMultiScaleTTA(ChipTestMixin, DetTTAModel):
                     pr = border_prune(res.bboxes, chip, shapes[job.img],
                                       job.prune * job.back[0])
                     keep = pr if keep is None else keep & pr
-                if keep is None:
-                    dets[job.img].append((res.bboxes, res.scores,
-                                          res.labels))
-                else:
-                    dets[job.img].append((res.bboxes[keep], res.scores[keep],
-                                          res.labels[keep]))
+                dets[job.img].append(res.select(keep))
                 pixels[job.img][s] += res.pixels
         out = []
         for i in range(n):
-            h, w = shapes[i]
-            bboxes, scores, labels = self.merge(dets[i], h * w,
-                                                images[i].device)
+            bboxes, scores, labels, maps = self.merge_image(
+                dets[i], shapes[i], images[i].device)
             out.append(
                 self.pack(
                     samples[i], shapes[i],
@@ -205,7 +203,8 @@ class SniperMultiScaleTTA(ChipTestMixin, DetTTAModel):
                         pixels_processed=int(sum(pixels[i])),
                         pixels_per_scale=[int(p) for p in pixels[i]],
                         full_pyramid_pixels=int(full[i]),
-                        scale_factors=factors[i])))
+                        scale_factors=factors[i]),
+                    maps, self.mask_thr, self.with_mask))
         return out
 
     def _check_augs(self, augs: list, samples: SampleList) -> None:

@@ -27,7 +27,8 @@ from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 from torch import Tensor
 
-from ..detectors.focus_faster_rcnn import inside_test_time_wrapper
+from ..detectors.focus_two_stage import inside_test_time_wrapper
+from .instance_masks import candidate_mask_probs
 
 Dets = Tuple[Tensor, Tensor, Tensor]  # (N, 4), (N, ), (N, )
 _NOTED = set()
@@ -82,7 +83,8 @@ def raw_detections(detector,
                    rpn_max: Optional[int] = None,
                    det_max: Optional[int] = None,
                    score_floor: float = 1e-3,
-                   with_focus: bool = False
+                   with_focus: bool = False,
+                   with_masks: bool = False
                    ) -> Tuple[List[Dets], Optional[List[Tensor]]]:
     """Candidates of a preprocessed batch, in input pixels.
 
@@ -98,11 +100,20 @@ def raw_detections(detector,
         score_floor (float): Class scores kept. Defaults to 1e-3.
         with_focus (bool): Also return the FocusPixel maps ``(h, w)`` (the
             detector needs ``predict_focus``). Defaults to False.
+        with_masks (bool): Also return each candidate's ``(M, M)`` float16
+            mask probabilities in its box (the detector needs a mask head
+            and raw output, :func:`supports_raw`). Defaults to False.
 
     Returns:
-        tuple: One ``(bboxes, scores, labels)`` per input, and the maps (or
-        None).
+        tuple: One ``(bboxes, scores, labels)`` (``+ (masks, )`` with
+        ``with_masks``) per input, and the maps (or None).
     """
+    if with_masks and not supports_raw(detector):
+        raise ValueError(
+            f'{type(detector).__name__}: masks through the test-time '
+            'wrappers need a two-stage detector with a StandardRoIHead, a '
+            'BBoxHead and a mask head (e.g. Mask R-CNN); set with_mask=False '
+            'in the wrapper settings for boxes only')
     if not supports_raw(detector):
         _note_once(detector)
         with inside_test_time_wrapper():
@@ -139,5 +150,9 @@ def raw_detections(detector,
         _candidates(r.bboxes, r.scores, num_classes, score_floor, det_max)
         for r in raw
     ]
+    if with_masks:
+        probs = candidate_mask_probs(detector, x, [d[0] for d in dets],
+                                     [d[2] for d in dets])
+        dets = [d + (p, ) for d, p in zip(dets, probs)]
     maps = detector.predict_focus(x, samples) if with_focus else None
     return dets, maps
