@@ -17,10 +17,6 @@ from mmsniper.datasets.synthetic import (CLASS_NAMES, PRESETS,
                                          split_stats)
 from mmsniper.datasets.synthetic import generator as generator_module
 
-#: pycocotools 2.0 decoding under numpy 2 (known warning of the stack)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword")
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # a small custom preset for tests of the writing logic
 MINI = get_preset('tiny').replace(

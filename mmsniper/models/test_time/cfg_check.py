@@ -1,18 +1,13 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-<<<<<<< HEAD
-"""Checks of the test-time settings: scale order (the valid ranges are
-checked by :func:`mmsniper.chips.valid_ranges.check_valid_ranges`).
-=======
-"""Checks of the test-time settings: unknown keys, scale order, and the
-wrappers' own arguments (``module`` not a wrapper, an empty
-``backbone``).
->>>>>>> h2
+"""Checks of the test-time settings: scale order, and the wrappers' own
+arguments (``module`` not a wrapper, an empty ``backbone``). The valid
+ranges are checked by :func:`mmsniper.chips.valid_ranges.check_valid_ranges`.
 
 Unknown keys (a typo in ``tta_cfg`` / ``autofocus_cfg`` / a focus
 transition, otherwise ignored silently) raise in
 :func:`mmsniper.utils.checks.check_keys`, with the closest valid key.
 """
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.model import BaseTTAModel
@@ -85,46 +80,6 @@ def check_scale_order(scales: Sequence, coarse_to_fine: bool,
             raise ValueError(
                 f'{where}: scales {list(scales)} are not ordered {order}: '
                 f'{scales[k]!r} comes before {scales[k + 1]!r}')
-<<<<<<< HEAD
-=======
-
-
-def check_valid_ranges(valid_ranges: Optional[Sequence], num_scales: int,
-                       where: str) -> list:
-    """One ``(lo, hi)`` pair (original px, -1 open) or None per scale.
-
-    Args:
-        valid_ranges (Sequence, optional): The ranges; None: no filter.
-        num_scales (int): Number of scales.
-        where (str): Named in the messages.
-
-    Returns:
-        list: ``num_scales`` tuples ``(lo, hi)`` or None.
-
-    Raises:
-        ValueError: A count that differs from ``num_scales``, a range that
-            is not two numbers, or ``lo >= hi`` with both bounded.
-    """
-    if valid_ranges is None:
-        return [None] * num_scales
-    if len(valid_ranges) != num_scales:
-        raise ValueError(f'{where}: {len(valid_ranges)} valid ranges for '
-                         f'{num_scales} scales; give one (lo, hi) per scale')
-    out = []
-    for r in valid_ranges:
-        if r is None:
-            out.append(None)
-            continue
-        if not isinstance(r, (tuple, list)) or len(r) != 2 or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool)
-                for v in r):
-            raise ValueError(f'{where}: valid range {r!r} is not a (lo, hi) '
-                             'pair of numbers (-1 open)')
-        lo, hi = float(r[0]), float(r[1])
-        if lo > 0 and hi > 0 and lo >= hi:
-            raise ValueError(f'{where}: valid range {tuple(r)} has lo >= hi')
-        out.append(tuple(r))
-    return out
 
 
 #: Type names of test-time wrappers (mmdet's and this project's): a wrapper's
@@ -196,4 +151,3 @@ def check_backbone_stub(backbone, owner: str) -> None:
 
 def np_chips(chips) -> np.ndarray:
     return np.asarray(chips, dtype=np.float64).reshape(-1, 4)
->>>>>>> h2
