@@ -34,7 +34,7 @@ the survivors, ``K x 1.5 kB``, are moved once).
 
 Shape shorthands: ``N`` candidates, ``M`` the mask size, ``K`` survivors.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import pycocotools.mask as mask_util
