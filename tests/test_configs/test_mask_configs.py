@@ -5,6 +5,7 @@ preset (mask and FocusPixel losses) and its weights test end to end
 through the pyramid and AutoFocus leaf configs with segm results in
 mmdet's CocoMetric and segmentations in the COCO json."""
 import json
+import os
 import os.path as osp
 import runpy
 
@@ -103,7 +104,7 @@ def test_train_one_iteration_then_pyramid_and_autofocus(
         'train_cfg.max_epochs=1', 'val_dataloader=None', 'val_cfg=None',
         'val_evaluator=None', 'default_hooks.logger.interval=1'
     ] + opts)
-    logs = [osp.join(r, f) for r, _, fs in __import__('os').walk(work)
+    logs = [osp.join(r, f) for r, _, fs in os.walk(work)
             for f in fs if f.endswith('.log')]
     with open(logs[0]) as f:
         text = f.read()
