@@ -12,6 +12,7 @@ _base_ = [
     '../_base_/models/faster-rcnn_r18-w16_fpn.py',
     '../_base_/models/sniper_assigners.py', '../_base_/models/sniper_rpn.py',
     '../_base_/datasets/synthetic_detection.py',
+    '../_base_/datasets/sniper_train_pipeline.py',
     '../_base_/cpu_runtime.py', '../_base_/tta/sniper_pyramid.py'
 ]
 
@@ -53,17 +54,14 @@ model = dict(
         rcnn=dict(
             assigner=dict(_delete_=True, **_base_.sniper_rcnn_assigner),
             sampler=dict(num=128))),
-    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=500)))
+    test_cfg=dict(rpn=dict(max_per_img=500)))
 
+# the SNIPER pipeline with boxes under 5 chip px neither trained nor
+# ignored: the original's 10 px for 512 chips, halved as the chips and
+# anchors
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
-    # pads to sniper.chip_size; boxes under 5 chip px are neither trained
-    # nor ignored: the original's 10 px for 512 chips, halved as the chips
-    # and anchors
-    dict(type='SnipChipCrop', min_box_side=5, flagged_boxes='drop'),
-    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
+    dict(t, min_box_side=5) if t['type'] == 'SnipChipCrop' else t
+    for t in _base_.sniper_train_pipeline
 ]
 train_dataloader = dict(
     batch_size=8,         # chips per iteration

@@ -130,3 +130,25 @@ def test_coco_r101_recipe():
     assert lrs[switch - 1] == pytest.approx(0.015)
     assert lrs[switch] == pytest.approx(0.0015)
     assert lrs[-1] == pytest.approx(0.0015)
+
+
+@pytest.mark.parametrize('name,years', [('sniper_coco_detection.py', None),
+                                        ('sniper_voc0712.py', 2)])
+def test_dataset_base_wraps_mmdet_training_set(name, years):
+    """The SNIPER dataset bases wrap mmdet's own training set (no
+    RepeatDataset, empty images kept for negative chips) in the
+    SniperDataset of ../_base_/datasets/sniper_chips.py."""
+    root = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
+                    'datasets')
+    cfg = Config.fromfile(osp.join(root, name))
+    ds = cfg.train_dataloader.dataset
+    assert (ds.type, ds.chip_workers) == ('SniperDataset', 4)
+    assert cfg.train_dataloader.batch_sampler is None
+    inner = ds.dataset.datasets if years else [ds.dataset]
+    assert len(inner) == (years or 1)
+    for d in inner:
+        assert d.type in ('CocoDataset', 'VOCDataset')
+        assert 'train' in d.ann_file
+        assert d.filter_cfg == dict(filter_empty_gt=False)
+        assert d.pipeline == cfg.train_pipeline
+    assert cfg.test_evaluator[-1] == dict(type='ProcessedPixelsMetric')

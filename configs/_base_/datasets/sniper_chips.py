@@ -6,6 +6,8 @@
 #   train_dataloader = dict(_base_.sniper_train_dataloader, dataset=dict(
 #       _delete_=True, **_base_.sniper_train_dataloader.dataset,
 #       dataset=<the mmdet training set, pipeline=train_pipeline>))
+_base_ = './sniper_train_pipeline.py'
+
 custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
 # The SNIPER block (spec 1 and 4): one source for the training chips
 # (SniperDataset's chip_cfg, SnipChipCrop's padding, NegChipMine's geometry)
@@ -21,16 +23,6 @@ sniper = dict(
     # ranges of the detections kept per scale (lo**2 < area <= hi**2)
     test_scales=((1400, 2000), (800, 1280), (480, 512)),
     test_valid_ranges=((-1, 90), (32, 180), (75, -1)))
-sniper_train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
-    # crop, rescale, pad to chip_size, flag the invalid boxes ignored; boxes
-    # under 10 chip px and crowd (COCO) or difficult (VOC) boxes are dropped,
-    # as the original
-    dict(type='SnipChipCrop', min_box_side=10, flagged_boxes='drop'),
-    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
-]
 sniper_train_dataloader = dict(
     batch_size=16,        # chips per GPU
     num_workers=4,

@@ -5,5 +5,4 @@ _base_ = './sniper_faster-rcnn_r50_fpn.py'
 model = dict(
     backbone=dict(
         depth=101,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet101')))
+        init_cfg=dict(checkpoint='torchvision://resnet101')))

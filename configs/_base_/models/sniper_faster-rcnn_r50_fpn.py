@@ -8,8 +8,7 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(norm_cfg=dict(type='BN', requires_grad=True),
-                  norm_eval=False),
+    backbone=dict(norm_eval=False),  # mmdet's BN, requires_grad=True
     train_cfg=dict(
         rpn=dict(assigner=dict(_delete_=True, **_base_.sniper_rpn_assigner)),
         rcnn=dict(
