@@ -1,7 +1,8 @@
 # SNIPER training on chips of an mmdet dataset: what sniper_coco_detection.py
 # and sniper_voc0712.py share (each lists this file beside mmdet's dataset
 # base). mmengine forbids a key in two bases, so the pieces that replace
-# mmdet's own keys are named sniper_*: the dataset bases set
+# mmdet's own keys are named sniper_* (the pipeline comes from
+# ./sniper_train_pipeline.py): the dataset bases set
 #   train_pipeline = _base_.sniper_train_pipeline
 #   train_dataloader = dict(_base_.sniper_train_dataloader, dataset=dict(
 #       _delete_=True, **_base_.sniper_train_dataloader.dataset,
