@@ -3,7 +3,7 @@
     python tools/extract_proposals.py RPN_CONFIG CHECKPOINT [--out FILE]
 
 Runs the RPN (step (a) of the negative chip mining, e.g.
-configs/sniper/sniper_rpn_r101_fpn_8xb16-amp-2e_coco.py) over every image of
+configs/rpn/sniper_rpn_r101_fpn_8xb16-amp-2e_coco.py) over every image of
 the config's *training* set (the dataset wrapped by its SniperDataset) at the
 training scales (``chip_cfg.scales``), keeps the top N proposals per scale
 (after the RPN's NMS at 0.7), merges the scales with one more NMS at 0.7 and

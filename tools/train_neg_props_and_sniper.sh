@@ -36,17 +36,23 @@ if [ ! -f "$CONFIG" ]; then
     echo "error: config not found: $CONFIG" >&2
     exit 2
 fi
-read -r RPN_CONFIG CFG_PROPS < <("$PYTHON" - "$CONFIG" <<'EOF'
+read -r MODEL_TYPE RPN_CONFIG CFG_PROPS < <("$PYTHON" - "$CONFIG" <<'EOF'
 import sys
 from mmengine.config import Config
 cfg = Config.fromfile(sys.argv[1])
-print(cfg.get('rpn_config', None) or '-',
+print(str(cfg.model.get('type', '-')).rsplit('.', 1)[-1],
+      cfg.get('rpn_config', None) or '-',
       cfg.train_dataloader.dataset.get('proposal_file', None) or '-')
 EOF
 )
+if [ "$MODEL_TYPE" = "RPN" ]; then
+    echo "error: $CONFIG is an RPN config (step (a) itself); give the" \
+         "detector config whose rpn_config names it" >&2
+    exit 2
+fi
 if [ "$RPN_CONFIG" = "-" ] || [ ! -f "$RPN_CONFIG" ]; then
     echo "error: $CONFIG has no valid rpn_config (got '$RPN_CONFIG'); set" \
-         "rpn_config = 'configs/.../sniper_rpn_...py' in it" >&2
+         "rpn_config = 'configs/rpn/sniper_rpn_...py' in it" >&2
     exit 2
 fi
 PROPS=${PROPOSAL_FILE:-$CFG_PROPS}

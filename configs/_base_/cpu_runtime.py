@@ -2,9 +2,6 @@
 _base_ = './sniper_runtime.py'
 
 custom_imports = dict(imports=['mmsniper'], allow_failed_imports=False)
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='gloo'))
-default_hooks = dict(logger=dict(type='LoggerHook', interval=20))
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+default_hooks = dict(logger=dict(interval=20))
 log_processor = dict(window_size=20)

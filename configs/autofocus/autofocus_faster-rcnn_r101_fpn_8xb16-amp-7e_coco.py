@@ -10,23 +10,12 @@
 #   tools/dist_test.sh CONFIG CKPT 8                            # one scale
 _base_ = [
     '../sniper/sniper_faster-rcnn_r101_fpn_8xb16-amp-7e_coco.py',
-    '../_base_/tta/autofocus.py'
+    '../_base_/models/focus_pixel_head.py', '../_base_/tta/autofocus.py'
 ]
 
 model = dict(
     type='FocusFasterRCNN',
-    focus_head=dict(
-        type='FocusPixelHead',
-        in_channels=256,
-        feat_channels=256,
-        in_index=2,       # P4 (stride 16) of P2-P6
-        stride=16,
-        # FocusPixel labels in chip pixels (spec 5.1: 512 px chips):
-        # sqrt(area) <= dc_low: don't care; (dc_low, small_thresh):
-        # FocusPixel; [small_thresh, dc_high): don't care; above: negative
-        dc_low=5,
-        small_thresh=64,
-        dc_high=90),
+    focus_head=_base_.focus_pixel_head,  # on P4, spec 5.1's labels
     # single-scale test; the test-time wrappers use the RPN settings and
     # keep every RoI class score > 1e-3 (spec 4)
     test_cfg=dict(

@@ -13,8 +13,6 @@ model = dict(train_cfg=dict(focus_head_only=True))
 # 2 epochs at the recipe's lr 1e-3; the cosine schedule ends with training
 train_cfg = dict(max_epochs=2, val_interval=2)
 param_scheduler = [  # a short warm-up from 0.1 x lr
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
-         eta_min_ratio=0.02, convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0], start_factor=0.1, end=50),
+    _base_.param_scheduler[1]
 ]

@@ -9,8 +9,6 @@ load_from = 'work_dirs/autofocus_faster-rcnn_r18-w16_fpn_focus-only-4e-cont_synt
 train_cfg = dict(max_epochs=2, val_interval=2)
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [  # a short warm-up from 0.1 x lr, cosine to 0.05 x lr
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
-         eta_min_ratio=0.05, convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0], start_factor=0.1, end=50),
+    dict(_base_.param_scheduler[1], eta_min_ratio=0.05)
 ]

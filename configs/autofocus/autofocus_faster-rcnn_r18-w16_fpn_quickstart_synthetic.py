@@ -11,8 +11,5 @@ train_cfg = dict(max_epochs=1, val_interval=1)
 # AdamW; higher than the 4-epoch recipe's 1e-3
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [  # a 50-iteration warm-up
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
-         eta_min_ratio=0.02, convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0], end=50), _base_.param_scheduler[1]
 ]

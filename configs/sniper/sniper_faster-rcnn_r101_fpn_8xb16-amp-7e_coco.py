@@ -7,30 +7,17 @@
 #   tools/train_neg_props_and_sniper.sh \
 #       configs/sniper/sniper_faster-rcnn_r101_fpn_8xb16-amp-7e_coco.py 8
 _base_ = [
-    '../_base_/models/sniper_faster-rcnn_r50_fpn.py',
+    '../_base_/models/sniper_faster-rcnn_r101_fpn.py',
     '../_base_/datasets/sniper_coco_detection.py',
     '../_base_/schedules/sniper_7e.py', '../_base_/sniper_runtime.py',
     '../_base_/tta/sniper_pyramid.py'  # --tta: the full pyramid (spec 4)
 ]
 
 # tools/train_neg_props_and_sniper.sh: the RPN of step (a)
-rpn_config = 'configs/sniper/sniper_rpn_r101_fpn_8xb16-amp-2e_coco.py'
-
-model = dict(
-    backbone=dict(
-        depth=101,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet101')))
+rpn_config = 'configs/rpn/sniper_rpn_r101_fpn_8xb16-amp-2e_coco.py'
 
 train_dataloader = dict(
-    batch_size=16,        # chips per GPU, x 8 GPUs = 128 per iteration
     dataset=dict(
         use_neg_chips=True,  # negative chips from RPN proposals (spec 2)
         proposal_file='data/coco/proposals/sniper_rpn_r101_fpn_'
         'train2017.pkl'))
-
-# pixels processed per image (and % of the full pyramid with --tta)
-test_evaluator = [
-    dict(_base_.test_evaluator),
-    dict(type='ProcessedPixelsMetric')
-]

@@ -10,8 +10,9 @@
 # (training and testing both read the block; docs/sniper_training.md).
 _base_ = [
     '../_base_/models/faster-rcnn_r18-w16_fpn.py',
-    '../_base_/models/sniper_assigners.py',
+    '../_base_/models/sniper_assigners.py', '../_base_/models/sniper_rpn.py',
     '../_base_/datasets/synthetic_detection.py',
+    '../_base_/datasets/sniper_train_pipeline.py',
     '../_base_/cpu_runtime.py', '../_base_/tta/sniper_pyramid.py'
 ]
 
@@ -41,7 +42,7 @@ sniper = dict(
     test_rpn_budget=dict(per_mpix=510, min=100, max=3000),
     test_det_budget=dict(per_mpix=170, min=100, max=1000))
 # tools/train_neg_props_and_sniper.sh: the RPN of step (a)
-rpn_config = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
+rpn_config = 'configs/rpn/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 # ----------------------------------------------------------------
 
 model = dict(
@@ -53,22 +54,18 @@ model = dict(
         rcnn=dict(
             assigner=dict(_delete_=True, **_base_.sniper_rcnn_assigner),
             sampler=dict(num=128))),
-    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=500)))
+    test_cfg=dict(rpn=dict(max_per_img=500)))
 
+# the SNIPER pipeline with boxes under 5 chip px neither trained nor
+# ignored: the original's 10 px for 512 chips, halved as the chips and
+# anchors
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=_base_.backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),  # before the crop (see SnipChipCrop)
-    # pads to sniper.chip_size; boxes under 5 chip px are neither trained
-    # nor ignored: the original's 10 px for 512 chips, halved as the chips
-    # and anchors
-    dict(type='SnipChipCrop', min_box_side=5, flagged_boxes='drop'),
-    dict(type='PackChipInputs')  # PackDetInputs + the chip meta keys
+    dict(t, min_box_side=5) if t['type'] == 'SnipChipCrop' else t
+    for t in _base_.sniper_train_pipeline
 ]
 train_dataloader = dict(
     batch_size=8,         # chips per iteration
-    batch_sampler=None,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=None,   # chips are padded squares: no aspect grouping
     dataset=dict(
         _delete_=True,
         type='SniperDataset',
@@ -80,19 +77,29 @@ train_dataloader = dict(
         neg_chip_mine=dict(type='NegChipMine',
                            num_neg_chips=2),  # per image and epoch
         dataset=dict(
-            type=_base_.dataset_type,
-            data_root=_base_.data_root,
-            ann_file='annotations/instances_train.json',
-            data_prefix=dict(img='train/'),
+            _base_.train_dataloader.dataset,  # the synthetic training set
             filter_cfg=dict(filter_empty_gt=False),
-            pipeline=train_pipeline,
-            backend_args=_base_.backend_args)))
+            pipeline=train_pipeline)))
 custom_hooks = [dict(type='ChipRebuildHook')]
 
 # tools/test.py CONFIG CKPT --tta (or the *_pyramid-test.py leaf config):
 # the `sniper` test scales on the full image, per-scale valid ranges, one
 # soft-NMS merge (tta_model of ../_base_/tta/sniper_pyramid.py; the val
-# during training is the single-scale pipeline of the base config)
+# during training is the single-scale pipeline of the base config).
+# pyramid_test_model: that wrapper with the block's test values, the model
+# of the *_pyramid-test.py leaves with their `module` (mmdet's init_detector
+# builds it without a runner, and reads model.backbone: the empty stub; a
+# runner rewrites the values from the block: from_block)
+pyramid_test_model = dict(
+    _base_.tta_model,
+    backbone=dict(),
+    tta_cfg=dict(
+        _base_.tta_model.tta_cfg,
+        scales=sniper['scales'],
+        valid_ranges=sniper['test_valid_ranges'],
+        rpn_budget=sniper['test_rpn_budget'],
+        det_budget=sniper['test_det_budget'],
+        from_block='sniper'))
 test_evaluator = [
     dict(_base_.test_evaluator),
     dict(type='ProcessedPixelsMetric')  # pixels, % of the full pyramid
@@ -115,6 +122,5 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
          eta_min_ratio=0.02, convert_to_iter_based=True)
 ]
-default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))  # every epoch
 randomness = dict(seed=0)

@@ -17,7 +17,7 @@ crop_size = (384, 384)    # training crops of the resized image
 # FPN levels P3-P7 (strides 8-128): dropping P2 halves the step time on CPU;
 # anchors 16..256 px (scale 2) cover objects of ~4-400 px after resizing.
 model = dict(
-    neck=dict(start_level=1, num_outs=5),
+    neck=dict(start_level=1),  # 5 outputs, as mmdet's
     rpn_head=dict(
         anchor_generator=dict(scales=[2], strides=[8, 16, 32, 64, 128])),
     roi_head=dict(
@@ -26,7 +26,7 @@ model = dict(
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=1000, max_per_img=500),
         rcnn=dict(sampler=dict(num=256))),
-    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=500)))
+    test_cfg=dict(rpn=dict(max_per_img=500)))
 
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
@@ -57,7 +57,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=4,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler'),  # shuffled, as the base's
     batch_sampler=None,
     dataset=dict(pipeline=train_pipeline))
 randomness = dict(seed=0)

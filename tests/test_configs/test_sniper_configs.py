@@ -1,7 +1,7 @@
 """The SNIPER configs: inheritance, the `sniper` block reaching the dataset
 and the --tta pyramid (resolved as SniperRunner does), the
-*_pyramid-test.py leaf configs, the twin RPN configs and the 7-epoch
-schedule with its decay at epoch 5.33."""
+*_pyramid-test.py leaf configs and the 7-epoch schedule with its decay at
+epoch 5.33 (the RPN twins: test_rpn_configs.py)."""
 import glob
 import os.path as osp
 
@@ -55,16 +55,13 @@ def test_sniper_config(path, repo_root):
     assert cfg.train_cfg.type == 'ResumableEpochBasedTrainLoop'
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     name = osp.basename(path)
-    if '_rpn_' in name:
-        assert cfg.model.type == 'RPN' and not ds.use_neg_chips
-        _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
-        return
     # negative chips on in the GPU recipes, off on the CPU one; a proposal
     # file for tools/train_neg_props_and_sniper.sh either way
     assert ds.use_neg_chips != name.endswith('_synthetic.py')
     assert ds.proposal_file
     assert ds.neg_chip_mine.type == 'NegChipMine'
     assert ds.neg_chip_mine.num_neg_chips == 2
+    assert cfg.rpn_config.startswith('configs/rpn/')
     assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
     _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
     _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
@@ -133,3 +130,25 @@ def test_coco_r101_recipe():
     assert lrs[switch - 1] == pytest.approx(0.015)
     assert lrs[switch] == pytest.approx(0.0015)
     assert lrs[-1] == pytest.approx(0.0015)
+
+
+@pytest.mark.parametrize('name,years', [('sniper_coco_detection.py', None),
+                                        ('sniper_voc0712.py', 2)])
+def test_dataset_base_wraps_mmdet_training_set(name, years):
+    """The SNIPER dataset bases wrap mmdet's own training set (no
+    RepeatDataset, empty images kept for negative chips) in the
+    SniperDataset of ../_base_/datasets/sniper_chips.py."""
+    root = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
+                    'datasets')
+    cfg = Config.fromfile(osp.join(root, name))
+    ds = cfg.train_dataloader.dataset
+    assert (ds.type, ds.chip_workers) == ('SniperDataset', 4)
+    assert cfg.train_dataloader.batch_sampler is None
+    inner = ds.dataset.datasets if years else [ds.dataset]
+    assert len(inner) == (years or 1)
+    for d in inner:
+        assert d.type in ('CocoDataset', 'VOCDataset')
+        assert 'train' in d.ann_file
+        assert d.filter_cfg == dict(filter_empty_gt=False)
+        assert d.pipeline == cfg.train_pipeline
+    assert cfg.test_evaluator[-1] == dict(type='ProcessedPixelsMetric')

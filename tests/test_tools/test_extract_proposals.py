@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 import mmsniper  # noqa: F401
 from mmsniper.datasets import SniperDataset, load_proposals
 
-RPN_CFG = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
+RPN_CFG = 'configs/rpn/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 SNIPER_CFG = ('configs/sniper/'
               'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
 
@@ -109,3 +109,9 @@ def test_train_neg_props_and_sniper_dry_run(repo_root, tmp_path):
                           'configs/sniper/nope.py'], cwd=repo_root,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and 'config not found' in bad.stderr
+    # the RPN twin is step (a), not a config to mine negatives for
+    rpn = subprocess.run(['bash', 'tools/train_neg_props_and_sniper.sh',
+                          RPN_CFG], cwd=repo_root, capture_output=True,
+                         text=True, timeout=120,
+                         env=dict(os.environ, **env))
+    assert rpn.returncode == 2 and 'is an RPN config' in rpn.stderr

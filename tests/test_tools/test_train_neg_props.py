@@ -17,7 +17,7 @@ from mmengine.registry import init_default_scope
 import mmsniper  # noqa: F401
 from mmsniper.datasets import load_proposals
 
-RPN_CFG = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
+RPN_CFG = 'configs/rpn/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 SNIPER_CFG = ('configs/sniper/'
               'sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py')
 

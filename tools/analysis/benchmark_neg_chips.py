@@ -7,7 +7,8 @@
 On the synthetic ``quickstart`` preset (generated when absent) with the
 SNIPER synthetic config:
 
-1. ``tools/train_neg_props_and_sniper.sh CONFIG``: the RPN twin on positive
+1. ``tools/train_neg_props_and_sniper.sh CONFIG``: the RPN twin (the
+   config's ``rpn_config``, a ``configs/rpn/`` leaf) on positive
    chips (its own short schedule), its proposals of the training images,
    then SNIPER **with** negative chips (``NegChipMine``, 2 per image);
 2. SNIPER **without** negative chips: ``tools/train.py CONFIG`` with the

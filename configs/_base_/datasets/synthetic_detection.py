@@ -51,20 +51,13 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
+# the same loader and metric on the test split
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    val_dataloader,
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        val_dataloader['dataset'],
         ann_file='annotations/instances_test.json',
-        data_prefix=dict(img='test/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+        data_prefix=dict(img='test/')))
 
 val_evaluator = dict(
     type='CocoMetric',
@@ -73,8 +66,4 @@ val_evaluator = dict(
     format_only=False,
     backend_args=backend_args)
 test_evaluator = dict(
-    type='CocoMetric',
-    ann_file=data_root + 'annotations/instances_test.json',
-    metric='bbox',
-    format_only=False,
-    backend_args=backend_args)
+    val_evaluator, ann_file=data_root + 'annotations/instances_test.json')

@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 import mmsniper  # noqa: F401
 from mmsniper.models.test_time import SniperProposalTTA
 
-RPN_CFG = 'configs/sniper/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
+RPN_CFG = 'configs/rpn/sniper_rpn_r18-w16_fpn_1xb8-2e_synthetic.py'
 
 
 @pytest.fixture(scope='module')
