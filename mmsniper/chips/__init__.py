@@ -16,6 +16,7 @@ from .negatives import (NegativeChips, default_min_proposals,
                         mine_negative_chips, negative_chips_scale,
                         sample_negatives, uncovered_by)
 from .result import ChipResult
+from .tiles import tile_boxes, tile_grid
 from .scales import (DEFAULT_SCALES, DEFAULT_VALID_RANGES, box_sizes,
                      describe_scales, in_range_masks, normalize_valid_ranges,
                      parse_scale, scale_factor, scale_factors, scaled_size)
@@ -28,5 +29,5 @@ __all__ = [
     'mine_negative_chips', 'negative_chips_scale', 'normalize_valid_ranges',
     'overlap_mask', 'parse_scale', 'sample_negatives', 'scale_boxes',
     'scale_factor', 'scale_factors', 'scaled_size', 'split_valid_invalid',
-    'uncovered_by', 'valid_at_scale'
+    'tile_boxes', 'tile_grid', 'uncovered_by', 'valid_at_scale'
 ]
