@@ -49,6 +49,11 @@ class TileDataset:
     implementation; ``min_box_side=0`` there trains every kept box). The
     pipeline's random draws use the global generators, as mmdet's datasets.
 
+    After :meth:`full_init`, ``stats`` holds ``num_images``, ``num_tiles``,
+    ``tiles_per_scale``, ``tiles_per_image`` and ``pixels_per_image`` (the
+    content pixels of an image's tiles at all scales, no padding; per
+    image with a tile).
+
     Args:
         dataset (dict | BaseDataset): The wrapped mmdet dataset (or an
             mmengine ``ConcatDataset`` of them); its pipeline must contain
@@ -148,7 +153,9 @@ class TileDataset:
             tiles_per_scale=np.bincount(self._scale,
                                         minlength=len(self.scales)).tolist(),
             tiles_per_image=len(self._img) / used,
-            pixels_per_image=len(self._img) * self.tile_size**2 / used)
+            pixels_per_image=float(
+                np.prod(self._tiles[:, 2:] - self._tiles[:, :2], 1).sum() /
+                used))
         self._fully_initialized = True
 
     @staticmethod

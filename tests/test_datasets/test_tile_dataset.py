@@ -40,7 +40,7 @@ def test_tile_list_covers_every_image(root):
     ds = _dataset(root)
     assert len(ds) == 2 * 3 * 2  # 2 images x 3 columns x 2 rows
     assert ds.stats['tiles_per_image'] == 6
-    assert ds.stats['pixels_per_image'] == 6 * 64 * 64
+    assert ds.stats['pixels_per_image'] == 6 * 64 * 64  # content pixels
     first = ds.get_data_info(0)
     assert first['chip'].tolist() == [0, 0, 64, 64]
     assert first['chip_factor'] == 1.0 and first['chip_size'] == 64
