@@ -106,6 +106,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--report', action='store_true',
                    help="only rebuild the report from the arms' json files "
                    'in the work dir (also of a run still evaluating)')
+    p.add_argument('--eval-only', action='store_true',
+                   help="evaluate the checkpoints of the arms' json files in "
+                   'the work dir that have no result yet (no training)')
     p.add_argument('--arm', choices=ARMS, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.eval_points < 1:
@@ -296,7 +299,8 @@ def train_arm(args, cfg, model, ckpt_dir: str) -> dict:
         net_pixels += len(hs) * (-(-max(hs) // 32) * 32) * (
             -(-max(ws) // 32) * 32)
         log = model.train_step(data, optim)
-        losses.append(float(sum(v for k, v in log.items() if 'loss' in k)))
+        losses.append(sum(float(torch.as_tensor(v).detach())
+                          for k, v in log.items() if 'loss' in k))
         inputs += len(hs)
         it += 1
     secs = clock.seconds()
@@ -386,22 +390,27 @@ def run_arm(args) -> dict:
     from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
     import mmsniper  # noqa: F401
-    cfg = load_cfg(args)
-    init_default_scope('mmdet')
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()  # same seed -> same initial weights in every arm
-    res = train_arm(args, cfg, model, args.work_dir)
-    del model
     out = osp.join(args.work_dir, f'{args.arm}.json')
-    _dump(res, out)  # rewritten after each evaluation (--report reads it)
-    ann_file = osp.join(args.work_dir, 'val_subset.json')
+    if args.eval_only:
+        with open(out) as fh:
+            res = json.load(fh)
+    else:
+        cfg = load_cfg(args)
+        init_default_scope('mmdet')
+        torch.manual_seed(args.seed)
+        np.random.seed(args.seed)
+        model = MODELS.build(cfg.model)
+        model.init_weights()  # same seed -> same initial weights everywhere
+        res = train_arm(args, cfg, model, args.work_dir)
+        del model
+        _dump(res, out)  # rewritten after each evaluation (--report reads it)
+    ann_file = osp.abspath(osp.join(args.work_dir, 'val_subset.json'))
     # the last checkpoint first: a run cut short still has the final mAP
-    for k, c in reversed(list(enumerate(res['checkpoints']))):
-        if args.skip_eval:
-            break
-        prefix = osp.join(args.work_dir, osp.basename(c['path'])[:-4])
+    ckpts = [] if args.skip_eval else [
+        (k, c) for k, c in enumerate(res['checkpoints']) if 'eval' not in c]
+    for k, c in reversed(ckpts):
+        prefix = osp.abspath(osp.join(args.work_dir,
+                                           osp.basename(c['path'])[:-4]))
         c['eval'] = evaluate(args, c['path'], ann_file, prefix)
         if k == len(res['checkpoints']) - 1:
             res['eval'] = c['eval']
@@ -551,7 +560,7 @@ def main(argv=None) -> dict:
         args.arms = [a for a in args.arms if a != 'sniper_neg']
     if not args.arms:
         raise SystemExit('no arm to run')
-    if not (args.skip_eval or args.report):
+    if not (args.skip_eval or args.report or args.eval_only):
         val_subset(args, load_cfg(args))
     results = read_arms(args) if args.report else spawn_arms(args, argv)
     add_ratios(results)
