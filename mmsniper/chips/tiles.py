@@ -60,11 +60,13 @@ def tile_grid(img_shape: Sequence[int],
     ys, xs = _starts(h, size, step), _starts(w, size, step)
     y0, x0 = np.meshgrid(ys, xs, indexing='ij')
     y0, x0 = y0.reshape(-1), x0.reshape(-1)
-    return np.stack([x0, y0, np.minimum(x0 + size, w),
-                     np.minimum(y0 + size, h)], axis=1).astype(np.int64)
+    return np.stack(
+        [x0, y0, np.minimum(x0 + size, w),
+         np.minimum(y0 + size, h)], axis=1).astype(np.int64)
 
 
-def tile_boxes(boxes: np.ndarray, tile: Sequence[float],
+def tile_boxes(boxes: np.ndarray,
+               tile: Sequence[float],
                min_area_ratio: float = 0.1) -> np.ndarray:
     """Which boxes a tile keeps (SAHI's ``slice_coco`` rule).
 

@@ -129,10 +129,10 @@ class TileDataset:
                                  self.overlap)
                 if not self.keep_empty:
                     grid = grid[[
-                        len(tile_boxes(anns.boxes[i][~anns.ignore[i]],
+                        len(
+                            tile_boxes(anns.boxes[i][~anns.ignore[i]],
                                        self._chip(t, f, (h, w)),
-                                       self.min_area_ratio)) > 0
-                        for t in grid
+                                       self.min_area_ratio)) > 0 for t in grid
                     ]]
                 img += [i] * len(grid)
                 scale += [s] * len(grid)
@@ -188,13 +188,12 @@ class TileDataset:
                          dtype=np.float64).reshape(-1, 4)
         keep = tile_boxes(boxes, chip, self.min_area_ratio)
         info['instances'] = [inst[k] for k in keep]
-        info.update(
-            chip=chip,
-            chip_scaled=tile.astype(np.int32),
-            chip_factor=f,
-            chip_scale_idx=int(self._scale[idx]),
-            chip_size=self.tile_size,
-            chip_valid_inds=np.arange(len(keep), dtype=np.int64))
+        info.update(chip=chip,
+                    chip_scaled=tile.astype(np.int32),
+                    chip_factor=f,
+                    chip_scale_idx=int(self._scale[idx]),
+                    chip_size=self.tile_size,
+                    chip_valid_inds=np.arange(len(keep), dtype=np.int64))
         return leaf, info
 
     def __getitem__(self, idx: int) -> dict:

@@ -45,14 +45,16 @@ def test_grid_without_overlap_and_bad_arguments():
 
 def test_truncated_boxes_kept_at_the_area_ratio():
     tile = [0, 0, 100, 100]
-    boxes = np.array([
-        [10, 10, 30, 30],    # inside
-        [90, 10, 190, 20],   # 10 % inside: kept at 0.1
-        [95, 10, 195, 20],   # 5 % inside: dropped
-        [91, 10, 191, 20],   # 9 % inside: dropped
-        [150, 150, 160, 160],  # outside
-        [40, 40, 40, 60],    # degenerate
-    ], np.float32)
+    boxes = np.array(
+        [
+            [10, 10, 30, 30],  # inside
+            [90, 10, 190, 20],  # 10 % inside: kept at 0.1
+            [95, 10, 195, 20],  # 5 % inside: dropped
+            [91, 10, 191, 20],  # 9 % inside: dropped
+            [150, 150, 160, 160],  # outside
+            [40, 40, 40, 60],  # degenerate
+        ],
+        np.float32)
     assert tile_boxes(boxes, tile, 0.1).tolist() == [0, 1]
     assert tile_boxes(boxes, tile, 0.0).tolist() == [0, 1, 2, 3]
     assert tile_boxes(boxes, tile, 0.5).tolist() == [0]

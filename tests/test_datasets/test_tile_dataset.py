@@ -13,11 +13,15 @@ init_default_scope('mmdet')
 
 IMAGES = [
     # tiles of 64 px with 20 % overlap: x starts 0, 52, 96; y 0, 36
-    dict(w=160, h=100, boxes=[
-        [4, 4, 20, 20],      # inside the first tile only
-        [40, 10, 80, 30],    # 60 % in tile (0, 0), 70 % in (52, 0)
-        [60, 70, 63, 74],    # tiny, kept as any other box
-    ], labels=[0, 1, 0]),
+    dict(
+        w=160,
+        h=100,
+        boxes=[
+            [4, 4, 20, 20],  # inside the first tile only
+            [40, 10, 80, 30],  # 60 % in tile (0, 0), 70 % in (52, 0)
+            [60, 70, 63, 74],  # tiny, kept as any other box
+        ],
+        labels=[0, 1, 0]),
     dict(w=160, h=100, boxes=[]),
 ]
 

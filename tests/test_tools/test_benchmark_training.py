@@ -18,12 +18,18 @@ def test_benchmark_training_smoke(repo_root, tiny_synthetic_root, tmp_path):
     # a relative work dir, as users give it (paths handed to the runner of
     # the evaluation must not depend on it)
     work = osp.relpath(str(tmp_path / 'bench'), repo_root)
-    cmd = [sys.executable, 'tools/analysis/benchmark_training.py', CFG,
-           '--arms', 'sniper', 'sniper_neg', 'tiles_ms', '--work-dir', work]
-    proc = subprocess.run(
-        cmd + ['--max-iters', '1', '--eval-points', '1', '--val-images', '1',
-               '--data-root', tiny_synthetic_root],
-        cwd=repo_root, capture_output=True, text=True, timeout=240)
+    cmd = [
+        sys.executable, 'tools/analysis/benchmark_training.py', CFG, '--arms',
+        'sniper', 'sniper_neg', 'tiles_ms', '--work-dir', work
+    ]
+    proc = subprocess.run(cmd + [
+        '--max-iters', '1', '--eval-points', '1', '--val-images', '1',
+        '--data-root', tiny_synthetic_root
+    ],
+                          cwd=repo_root,
+                          capture_output=True,
+                          text=True,
+                          timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     work = osp.join(repo_root, work)
     assert 'sniper_neg skipped: it needs --proposal-file' in proc.stderr
@@ -48,8 +54,11 @@ def test_benchmark_training_smoke(repo_root, tiny_synthetic_root, tmp_path):
     assert '| val bbox mAP |' in table and 'tiles_ms' in table
     assert osp.getsize(osp.join(work, 'map_vs_time.png')) > 0
     # --report rebuilds the table from the arms' json files
-    proc = subprocess.run(cmd + ['--report'], cwd=repo_root,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd + ['--report'],
+                          cwd=repo_root,
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert table.splitlines()[0] in proc.stdout
 
@@ -61,8 +70,9 @@ def bench(repo_root):
 
 
 def _args(**kw):
-    return argparse.Namespace(**dict(dict(
-        epochs=None, max_iters=None, budget=100.0, budget_mode='wall'), **kw))
+    return argparse.Namespace(**dict(
+        dict(epochs=None, max_iters=None, budget=100.0, budget_mode='wall'), **
+        kw))
 
 
 def test_progress_of_the_budget_modes(bench):
@@ -82,10 +92,14 @@ def test_progress_of_the_budget_modes(bench):
 
 def test_ratios_and_table(bench):
     results = {
-        'sniper': dict(iterations=100, inputs_per_s=4.0,
-                       eval=dict(bbox_mAP=0.4, fp_per_image=2.0)),
-        'tiles': dict(iterations=50, inputs_per_s=2.0,
-                      eval=dict(bbox_mAP=0.1, fp_per_image=0.0)),
+        'sniper':
+        dict(iterations=100,
+             inputs_per_s=4.0,
+             eval=dict(bbox_mAP=0.4, fp_per_image=2.0)),
+        'tiles':
+        dict(iterations=50,
+             inputs_per_s=2.0,
+             eval=dict(bbox_mAP=0.1, fp_per_image=0.0)),
     }
     bench.add_ratios(results)
     assert results['tiles']['ratio_to_sniper']['bbox_mAP'] == 0.25
