@@ -44,7 +44,10 @@ network pixels per source image (content of its inputs at all scales, no
 padding), padded pixels per input, peak memory (max RSS of training),
 iterations, and ratios to ``sniper``. Written: WORK_DIR/benchmark.json,
 WORK_DIR/benchmark.md (table) and WORK_DIR/map_vs_time.png.
-``--eval-checkpoint CKPT`` only evaluates CKPT (CONFIG's model) that way.
+``--eval-checkpoint CKPT`` only evaluates CKPT (CONFIG's model) that way;
+``--eval-only`` evaluates the checkpoints of a finished training that have
+no result yet (each arm evaluates its last checkpoint first and rewrites
+its json after each), ``--report`` only rebuilds the report from the json.
 """
 import argparse
 import copy
