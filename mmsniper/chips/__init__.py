@@ -22,6 +22,7 @@ from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, box_sizes,
 from .valid_ranges import (DEFAULT_VALID_RANGES, check_valid_ranges,
                            in_range_masks, normalize_valid_ranges,
                            open_bounds, valid_range_filter)
+from .tiles import tile_boxes, tile_grid
 
 __all__ = [
     'ChipResult', 'DEFAULT_CHIP_SIZE', 'DEFAULT_SCALES',
@@ -32,5 +33,6 @@ __all__ = [
     'negative_chips_scale', 'normalize_valid_ranges', 'open_bounds',
     'overlap_mask', 'parse_scale', 'sample_negatives', 'scale_boxes',
     'scale_factor', 'scale_factors', 'scaled_size', 'split_valid_invalid',
-    'uncovered_by', 'valid_at_scale', 'valid_range_filter'
+    'tile_boxes', 'tile_grid', 'uncovered_by', 'valid_at_scale',
+    'valid_range_filter'
 ]

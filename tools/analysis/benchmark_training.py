@@ -1,75 +1,149 @@
-"""SNIPER chips vs. full-image multi-scale training, side by side.
+"""Training baselines side by side: SNIPER chips, uniform tiles, full
+image pyramid.
 
-    python tools/analysis/benchmark_training.py CONFIG [--budget 300]
+    python tools/analysis/benchmark_training.py CONFIG \\
+        [--arms sniper tiles tiles_ms full] [--budget 1800] \\
+        [--budget-mode wall|cpu] [--epochs N] [--eval-points 3] \\
+        [--val-images 40] [--proposal-file PROPS.pkl]
 
 CONFIG is a SNIPER config (e.g. configs/sniper/
-sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py). Two arms train the
-same model (CONFIG's model, optimizer and base learning rate, from the same
-initial weights) at the same scales (CONFIG's ``chip_cfg.scales``) for the
-same wall-clock budget, *at the same time* (two processes, one torch thread
-each, so background load hits both alike):
+sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py). Every arm trains
+CONFIG's model from the same initial weights with CONFIG's optimizer and
+base learning rate (linear warm-up, then a cosine over the budget to 2 %),
+at CONFIG's 3 chip scales; the arms differ only in their training data:
 
-- ``sniper``: CONFIG's own training data, SniperDataset chips;
-- ``full``: the wrapped dataset with mmdet's standard multi-scale pipeline
-  at those scales (``RandomChoice`` over one ``Resize`` per scale: a factor
-  ``s`` is ``Resize(scale_factor=s)``, a long side ``L`` is
-  ``Resize(scale=(L, L), keep_ratio=True)``), batch ``--full-batch-size``.
+- ``sniper``: CONFIG's SniperDataset chips, positive chips only;
+- ``sniper_neg``: the same with negative chips mined from
+  ``--proposal-file`` (``tools/train_neg_props_and_sniper.sh`` or
+  ``tools/analysis/benchmark_neg_chips.py`` make one); skipped, saying so,
+  without it;
+- ``tiles``: uniform tiles at native resolution, as SAHI's ``slice_coco``
+  / Ultralytics / OTX users train (``TileDataset``: ``--tile-size``, default
+  the chip size, 20 % overlap, every box with at least
+  ``--tile-min-area-ratio`` of its area in the tile trained, clipped; empty
+  tiles kept; no valid ranges, no ignore regions);
+- ``tiles_ms``: the same tiles of the image resized to each of the 3 scales;
+- ``full``: the whole image, mmdet's multi-scale pipeline (``RandomChoice``
+  of one ``Resize`` per scale, ``RandomFlip``), ``--full-batch-size`` 2.
 
-Reported per arm: training inputs (chips / resized images) per second,
-network pixels per input, network pixels per source image for one pass over
-all scales (SNIPER: its chips; full: the 3-level image pyramid), source
-images per second at all scales, peak memory (max RSS during training) and
-bbox mAP on the val split after the budget, with SNIPER's multi-scale
-inference (full image at each scale, per-scale valid-range filter, soft-NMS
-merge; ``--test-valid-ranges``) and without the filter.
+The arms run at the same time, one process and one torch thread each. The
+budget is per-arm wall-clock seconds, or with ``--budget-mode cpu`` per-arm
+process CPU seconds (fair when the arms outnumber the cores); ``--epochs
+N`` trains every arm N passes over its data instead. ``--eval-points P``
+checkpoints after 1/P, 2/P, ... of the budget; every checkpoint of every
+arm is then evaluated the same way: the SNIPER pyramid of CONFIG's
+``tta_model`` / ``tta_pipeline`` (:func:`mmsniper.apis.tta_config`, as
+``tools/test.py --tta``) run by mmengine's ``Runner.test`` with mmdet's
+``CocoMetric`` on the first ``--val-images`` val images, plus false
+positives per image (``false_positives.py``: score >= 0.3, IoU < 0.5 with
+every object).
+
+Reported per arm: bbox mAP / mAP_s / mAP_m / mAP_l / mAP@0.5, false
+positives per image, training inputs / s, source images / s (all scales),
+network pixels per source image (content of its inputs at all scales, no
+padding), padded pixels per input, peak memory (max RSS of training),
+iterations, and ratios to ``sniper``. Written: WORK_DIR/benchmark.json,
+WORK_DIR/benchmark.md (table) and WORK_DIR/map_vs_time.png.
+``--eval-checkpoint CKPT`` only evaluates CKPT (CONFIG's model) that way;
+``--eval-only`` evaluates the checkpoints of a finished training that have
+no result yet (each arm evaluates its last checkpoint first and rewrites
+its json after each), ``--report`` only rebuilds the report from the json.
 """
 import argparse
 import copy
 import json
+import math
 import os
 import os.path as osp
 import resource
+import runpy
 import subprocess
 import sys
 import time
 
 import numpy as np
 
-ARMS = ('sniper', 'full')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+ARMS = ('sniper', 'sniper_neg', 'tiles', 'tiles_ms', 'full')
+FP_SCORE = 0.3
 
 
-def parse_args(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', help='SNIPER config')
-    p.add_argument('--budget', type=float, default=300,
-                   help='training seconds per arm (wall clock)')
+    p.add_argument('--arms', nargs='+', default=['sniper', 'tiles',
+                                                 'tiles_ms', 'full'],
+                   choices=ARMS)
+    p.add_argument('--budget', type=float, default=1800,
+                   help='training seconds per arm (see --budget-mode)')
+    p.add_argument('--budget-mode', choices=('wall', 'cpu'), default='wall',
+                   help='wall-clock or process CPU seconds')
+    p.add_argument('--epochs', type=float, default=None,
+                   help='train N passes over each arm\'s data instead of a '
+                   'time budget')
+    p.add_argument('--max-iters', type=int, default=None,
+                   help='also stop an arm after this many iterations')
+    p.add_argument('--eval-points', type=int, default=3,
+                   help='checkpoints evaluated per arm (1/P ... P/P)')
+    p.add_argument('--val-images', type=int, default=40,
+                   help='evaluate on the first N val images (0: all)')
+    p.add_argument('--data-root', default=None,
+                   help="dataset root (train/ and val/ splits); default: "
+                   "the config's")
+    p.add_argument('--proposal-file', default=None,
+                   help='proposals of the training images (sniper_neg)')
+    p.add_argument('--tile-size', type=int, default=None,
+                   help="tile side (default: the config's chip size)")
+    p.add_argument('--tile-overlap', type=float, default=0.2)
+    p.add_argument('--tile-min-area-ratio', type=float, default=0.1)
+    p.add_argument('--full-batch-size', type=int, default=2)
+    p.add_argument('--warmup-iters', type=int, default=50)
     p.add_argument('--work-dir', default='work_dirs/benchmark_training')
     p.add_argument('--threads', type=int, default=1,
                    help='torch threads per arm')
-    p.add_argument('--full-batch-size', type=int, default=2,
-                   help='images per iteration of the full-image arm '
-                   "(mmdet's usual 2 per GPU)")
-    p.add_argument('--warmup-iters', type=int, default=50)
-    p.add_argument('--val-images', type=int, default=0,
-                   help='evaluate on the first N val images (0: all)')
-    p.add_argument('--test-valid-ranges', type=str, default=None,
-                   help='per-scale test valid ranges as a python literal; '
-                   'default: the config\'s test_valid_ranges, else the '
-                   'training ones')
-    p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
-    p.add_argument('--skip-eval', action='store_true')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--skip-eval', action='store_true')
     p.add_argument('--eval-checkpoint',
-                   help='only evaluate this checkpoint of CONFIG with the '
-                   'multi-scale procedure above, print the mAPs and exit')
+                   help='only evaluate this checkpoint, print the metrics')
+    p.add_argument('--report', action='store_true',
+                   help="only rebuild the report from the arms' json files "
+                   'in the work dir (also of a run still evaluating)')
+    p.add_argument('--eval-only', action='store_true',
+                   help="evaluate the checkpoints of the arms' json files in "
+                   'the work dir that have no result yet (no training)')
     p.add_argument('--arm', choices=ARMS, help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.eval_points < 1:
+        p.error('--eval-points must be >= 1')
+    if args.epochs is not None and args.epochs <= 0:
+        p.error('--epochs must be positive')
+    return args
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+def _false_positive_stats():
+    """``false_positive_stats`` of the sibling ``false_positives.py``."""
+    return runpy.run_path(osp.join(osp.dirname(osp.abspath(__file__)),
+                                   'false_positives.py'))[
+                                       'false_positive_stats']
 
 
+def load_cfg(args):
+    """CONFIG with its ``sniper`` block resolved and ``--data-root``."""
+    from mmsniper.apis.tool_helpers import load_config
+    cfg = load_config(args.config, work_dir=args.work_dir)
+    if args.data_root:
+        root = args.data_root.rstrip('/') + '/'
+        cfg.train_dataloader.dataset.dataset.data_root = root
+        cfg.test_dataloader.dataset.data_root = root
+    return cfg
+
+
+def data_root_of(cfg) -> str:
+    return cfg.train_dataloader.dataset.dataset.data_root
+
+
+# ---------------------------------------------------------------- data
 def full_image_pipeline(scales, backend_args=None) -> list:
     """mmdet's standard multi-scale training pipeline at SNIPER's scales."""
     from mmsniper.chips.scales import parse_scale
@@ -77,14 +151,14 @@ def full_image_pipeline(scales, backend_args=None) -> list:
     for spec in scales:
         kind, a, b = parse_scale(spec)
         if kind == 'factor':
-            choices.append([dict(type='Resize', scale_factor=a,
-                                 keep_ratio=True)])
+            resize = dict(type='Resize', scale_factor=a, keep_ratio=True)
         elif kind == 'long':
-            choices.append([dict(type='Resize', scale=(int(a), int(a)),
-                                 keep_ratio=True)])
+            resize = dict(type='Resize', scale=(int(a), int(a)),
+                          keep_ratio=True)
         else:
-            choices.append([dict(type='Resize', scale=(int(b), int(a)),
-                                 keep_ratio=True)])
+            resize = dict(type='Resize', scale=(int(b), int(a)),
+                          keep_ratio=True)
+        choices.append([resize])
     return [
         dict(type='LoadImageFromFile', backend_args=backend_args),
         dict(type='LoadAnnotations', with_bbox=True),
@@ -94,120 +168,223 @@ def full_image_pipeline(scales, backend_args=None) -> list:
     ]
 
 
-def _test_valid_ranges(cfg) -> list:
-    """The ``sniper`` block's test ranges, else the training ranges."""
-    from mmsniper.engine import read_sniper_block
-    train_ranges = cfg.train_dataloader.dataset.chip_cfg.valid_ranges
-    return read_sniper_block(cfg).get('test_valid_ranges', train_ranges)
-
-
-def arm_dataloader(cfg, arm: str, full_batch_size: int) -> dict:
+def arm_dataloader(cfg, args) -> dict:
+    """The training dataloader config of ``args.arm``."""
     dl = copy.deepcopy(cfg.train_dataloader)
     dl.num_workers = 0
     dl.persistent_workers = False
-    if arm == 'sniper':
-        return dl
+    chip_cfg = dl.dataset.chip_cfg
     inner = dl.dataset.dataset
-    inner.pipeline = full_image_pipeline(
-        dl.dataset.chip_cfg.scales, inner.get('backend_args', None))
+    if args.arm == 'sniper':
+        return dl
+    if args.arm == 'sniper_neg':
+        dl.dataset.use_neg_chips = True
+        dl.dataset.proposal_file = args.proposal_file
+        return dl
+    if args.arm == 'full':
+        inner.pipeline = full_image_pipeline(
+            chip_cfg.scales, inner.get('backend_args', None))
+        return dict(batch_size=args.full_batch_size, num_workers=0,
+                    sampler=dict(type='DefaultSampler', shuffle=True),
+                    batch_sampler=dict(type='AspectRatioBatchSampler'),
+                    dataset=inner)
+    for t in inner.pipeline:  # tiles: every kept box is trained
+        if t['type'] == 'SnipChipCrop':
+            t['min_box_side'] = 0
+    dl.dataset = dict(
+        type='TileDataset', dataset=inner,
+        tile_size=args.tile_size or int(chip_cfg.chip_size),
+        overlap=args.tile_overlap, min_area_ratio=args.tile_min_area_ratio,
+        scales=tuple(chip_cfg.scales) if args.arm == 'tiles_ms' else (1.0, ))
+    return dl
+
+
+def pyramid_pixels(dataset, scales) -> float:
+    """Mean content pixels of the image pyramid of ``dataset``'s images."""
+    from mmsniper.chips.scales import scale_factor, scaled_size
+    tot = 0.0
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        hw = (info['height'], info['width'])
+        tot += sum(np.prod(scaled_size(hw, scale_factor(s, hw)))
+                   for s in scales)
+    return tot / max(len(dataset), 1)
+
+
+def inputs_and_pixels(dataset, scales):
+    """Inputs and content pixels per source image (all scales)."""
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.utils.dataset_walk import find_dataset
+    sniper = find_dataset(dataset, SniperDataset)
+    if sniper is not None:
+        st = sniper.stats
+        return (st['num_chips'] / max(st['images_with_chips'], 1),
+                st['pixels_per_image'])
+    if type(dataset).__name__ == 'TileDataset':
+        return dataset.stats['tiles_per_image'], \
+            dataset.stats['pixels_per_image']
+    return float(len(scales)), pyramid_pixels(dataset, scales)
+
+
+# ---------------------------------------------------------------- training
+class Clock:
+    """The budget's clock and the training progress in ``[0, 1]``."""
+
+    def __init__(self, args, iters_per_epoch: int) -> None:
+        self.args = args
+        self.total_iters = None
+        if args.epochs is not None:
+            self.total_iters = max(int(round(args.epochs * iters_per_epoch)),
+                                   1)
+        if args.max_iters:
+            self.total_iters = min(self.total_iters or args.max_iters,
+                                   args.max_iters)
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+
+    def seconds(self) -> dict:
+        return dict(wall_s=round(time.perf_counter() - self.t0, 1),
+                    cpu_s=round(time.process_time() - self.c0, 1))
+
+    def progress(self, it: int) -> float:
+        p = 0.0
+        if self.total_iters is not None:
+            p = it / self.total_iters
+        if self.args.epochs is None:
+            used = (time.process_time() - self.c0
+                    if self.args.budget_mode == 'cpu' else
+                    time.perf_counter() - self.t0)
+            p = max(p, used / self.args.budget)
+        return min(p, 1.0)
+
+
+def train_arm(args, cfg, model, ckpt_dir: str) -> dict:
+    """Train ``model`` on ``args.arm``'s data until the budget is spent;
+    checkpoints at the eval points. Returns the training numbers."""
+    import torch
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.runner import Runner
+    from mmsniper.datasets import SniperDataset
+    from mmsniper.utils.dataset_walk import find_dataset
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lrs = [g['lr'] for g in optim.optimizer.param_groups]
+    loader = Runner.build_dataloader(arm_dataloader(cfg, args),
+                                     seed=args.seed)
+    sniper_ds = find_dataset(loader.dataset, SniperDataset)
+    rss_ready = _maxrss_mb()
+    clock = Clock(args, len(loader))
+    it = inputs = epoch = 0
+    net_pixels, losses, ckpts = 0.0, [], []
+    data_iter = iter(loader)
+    model.train()
+    while True:
+        progress = clock.progress(it)
+        while len(ckpts) < args.eval_points and progress >= (
+                len(ckpts) + 1) / args.eval_points - 1e-9:
+            path = osp.join(ckpt_dir, f'{args.arm}_{len(ckpts) + 1}.pth')
+            torch.save(dict(state_dict=model.state_dict()), path)
+            ckpts.append(dict(path=path, iterations=it, **clock.seconds()))
+        if progress >= 1.0:
+            break
+        try:
+            data = next(data_iter)
+        except StopIteration:
+            epoch += 1
+            if sniper_ds is not None:
+                sniper_ds.set_epoch(epoch)  # what ChipRebuildHook does
+            if hasattr(loader.sampler, 'set_epoch'):
+                loader.sampler.set_epoch(epoch)
+            data_iter = iter(loader)
+            continue
+        warm = min(1.0, (it + 1) / max(args.warmup_iters, 1))
+        cos = 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+        for g, lr in zip(optim.optimizer.param_groups, base_lrs):
+            g['lr'] = lr * warm * cos
+        hs = [x.shape[1] for x in data['inputs']]
+        ws = [x.shape[2] for x in data['inputs']]
+        net_pixels += len(hs) * (-(-max(hs) // 32) * 32) * (
+            -(-max(ws) // 32) * 32)
+        log = model.train_step(data, optim)
+        losses.append(sum(float(torch.as_tensor(v).detach())
+                          for k, v in log.items() if 'loss' in k))
+        inputs += len(hs)
+        it += 1
+    secs = clock.seconds()
+    clock_s = secs['cpu_s' if args.budget_mode == 'cpu' else 'wall_s']
+    per_img, img_pixels = inputs_and_pixels(loader.dataset,
+                                            cfg.train_dataloader.dataset
+                                            .chip_cfg.scales)
     return dict(
-        batch_size=full_batch_size,
-        num_workers=0,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        batch_sampler=dict(type='AspectRatioBatchSampler'),
-        dataset=inner)
+        arm=args.arm, clock=args.budget_mode, **secs,
+        iterations=it, inputs=inputs,
+        epochs=round(inputs / max(len(loader.dataset), 1), 3),
+        inputs_per_s=round(inputs / max(clock_s, 1e-9), 3),
+        inputs_per_source_image=round(per_img, 2),
+        source_images_per_s=round(inputs / max(clock_s, 1e-9) / per_img, 4),
+        net_pixels_per_source_image=round(img_pixels),
+        net_pixels_per_input=round(net_pixels / max(inputs, 1)),
+        peak_rss_mb=round(_maxrss_mb()),
+        rss_before_training_mb=round(rss_ready),
+        final_loss=round(float(np.mean(losses[-20:])), 4) if losses else None,
+        checkpoints=ckpts)
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 # ---------------------------------------------------------------- evaluation
-def predict_scales(model, img, scales):
-    """Per-scale detections of one image in original pixels:
-    ``[(bboxes, scores, labels), ...]``."""
-    import cv2
-    import torch
-    from mmdet.structures import DetDataSample
-    from mmsniper.chips.scales import scale_factor, scaled_size
-    h, w = img.shape[:2]
-    out = []
-    for spec in scales:
-        f = scale_factor(spec, (h, w))
-        sh, sw = scaled_size((h, w), f)
-        x = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_LINEAR)
-        sample = DetDataSample(
-            metainfo=dict(ori_shape=(h, w), img_shape=(sh, sw),
-                          scale_factor=(sw / w, sh / h)))
-        with torch.no_grad():
-            pred = model.test_step(
-                dict(inputs=[torch.from_numpy(x.transpose(2, 0, 1).copy())],
-                     data_samples=[sample]))[0].pred_instances
-        out.append((pred.bboxes.float(), pred.scores.float(),
-                    pred.labels.long()))
+def val_subset(args, cfg) -> str:
+    """The first ``--val-images`` images of the val split as a COCO json in
+    the work dir (CocoMetric evaluates every image of its ann_file)."""
+    src = osp.join(data_root_of(cfg), 'annotations', 'instances_val.json')
+    with open(src) as f:
+        coco = json.load(f)
+    if args.val_images > 0:
+        imgs = coco['images'][:args.val_images]
+        ids = {im['id'] for im in imgs}
+        coco = dict(coco, images=imgs, annotations=[
+            a for a in coco['annotations'] if a['image_id'] in ids])
+    out = osp.abspath(osp.join(args.work_dir, 'val_subset.json'))
+    with open(out, 'w') as f:
+        json.dump(coco, f)
     return out
 
 
-def coco_map(ann_file, dets_per_img, cat_ids):
-    """bbox mAP and mAP@0.5 of ``{img_id: (bboxes, scores, labels)}``."""
-    import contextlib
-    import io
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-    res = []
-    for img_id, (b, s, l) in dets_per_img.items():
-        b = b.numpy()
-        for k in range(len(b)):
-            res.append(dict(image_id=img_id, category_id=cat_ids[int(l[k])],
-                            bbox=[float(b[k, 0]), float(b[k, 1]),
-                                  float(b[k, 2] - b[k, 0]),
-                                  float(b[k, 3] - b[k, 1])],
-                            score=float(s[k])))
-    if not res:
-        return dict(bbox_mAP=0.0, bbox_mAP_50=0.0)
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(ann_file)
-        dt = gt.loadRes(res)
-        ev = COCOeval(gt, dt, 'bbox')
-        ev.params.imgIds = sorted(dets_per_img)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return dict(bbox_mAP=round(float(ev.stats[0]), 4),
-                bbox_mAP_50=round(float(ev.stats[1]), 4),
-                bbox_mAP_s=round(float(ev.stats[3]), 4),
-                bbox_mAP_m=round(float(ev.stats[4]), 4),
-                bbox_mAP_l=round(float(ev.stats[5]), 4))
-
-
-def evaluate(model, cfg, scales, test_ranges, max_images):
-    import mmcv
-    from mmdet.registry import DATASETS
-    from mmengine.fileio import get
-    from mmsniper.chips.merge import merge_detections
-    from mmsniper.chips.valid_ranges import valid_range_filter
-    vcfg = copy.deepcopy(cfg.val_dataloader.dataset)
-    vcfg.pipeline = []
-    ds = DATASETS.build(vcfg)
-    ds.full_init()
-    n = len(ds) if max_images <= 0 else min(max_images, len(ds))
-    model.eval()
-    per_scale = {}
+def evaluate(args, ckpt: str, ann_file: str, prefix: str) -> dict:
+    """SNIPER pyramid test of ``ckpt`` (``tools/test.py --tta``) on
+    ``ann_file``'s images: COCO bbox metrics and false positives."""
+    from mmdet.registry import RUNNERS
+    from mmengine.runner import Runner
+    from mmsniper.apis import tta_config
+    cfg = tta_config(load_cfg(args))
+    cfg.load_from = ckpt
+    cfg.work_dir = osp.join(args.work_dir, 'eval')
+    ds = cfg.test_dataloader.dataset
+    ds.ann_file, ds.data_prefix = ann_file, dict(img='val/')
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    evaluators = cfg.test_evaluator if isinstance(
+        cfg.test_evaluator, list) else [cfg.test_evaluator]
+    for ev in evaluators:
+        if ev['type'].endswith('CocoMetric'):
+            ev.ann_file, ev.outfile_prefix = ann_file, prefix
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1000)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
     t = time.perf_counter()
-    for i in range(n):
-        info = ds.get_data_info(i)
-        img = mmcv.imfrombytes(get(info['img_path']), flag='color')
-        per_scale[info['img_id']] = predict_scales(model, img, scales)
-    infer_s = time.perf_counter() - t
-    max_det = cfg.model.test_cfg.rcnn.get('max_per_img', 100)
-    out = {}
-    for name, use_ranges in (('valid_ranges', True), ('no_filter', False)):
-        merged = {}
-        for img_id, parts in per_scale.items():
-            if use_ranges:
-                parts = [(b[m], s[m], l[m]) for (b, s, l), r in zip(
-                    parts, test_ranges)
-                         for m in [valid_range_filter(b, r)]]
-            merged[img_id] = merge_detections(parts, max_per_img=max_det)
-        out[name] = coco_map(cfg.val_evaluator.ann_file, merged, ds.cat_ids)
-    out['val_images'] = n
-    out['inference_s_per_image'] = round(infer_s / max(n, 1), 2)
+    metrics = runner.test()
+    out = {k.split('/')[-1]: round(float(v), 4) for k, v in metrics.items()
+           if k.startswith('coco/bbox_mAP')}
+    out['pixels_mpix_per_img'] = metrics.get('pixels/mpix_per_img')
+    with open(ann_file) as f:
+        gt = json.load(f)
+    with open(prefix + '.bbox.json') as f:
+        dets = json.load(f)
+    stats = _false_positive_stats()(gt, dets, [FP_SCORE])[f'{FP_SCORE:g}']
+    out['fp_per_image'] = round(stats['fp_per_image'], 3)
+    out['fp_inside_larger_frac'] = round(stats['inside_larger_frac'], 3)
+    out['val_images'] = len(gt['images'])
+    out['eval_s'] = round(time.perf_counter() - t, 1)
     return out
 
 
@@ -215,180 +392,129 @@ def evaluate(model, cfg, scales, test_ranges, max_images):
 def run_arm(args) -> dict:
     import torch
     torch.set_num_threads(args.threads)
-    from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
     from mmdet.registry import MODELS
-
+    from mmengine.registry import init_default_scope
     import mmsniper  # noqa: F401
-    from mmsniper.engine import resolve_sniper_block
-    from mmsniper.datasets import SniperDataset
-    from mmsniper.utils.dataset_walk import find_dataset
-    cfg = resolve_sniper_block(Config.fromfile(args.config))
-    init_default_scope('mmdet')
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()  # same seed -> same initial weights in both arms
-    model.train()
-    optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    base_lrs = [g['lr'] for g in optim.optimizer.param_groups]
-    loader = Runner.build_dataloader(
-        arm_dataloader(cfg, args.arm, args.full_batch_size), seed=args.seed)
-    sniper_ds = find_dataset(loader.dataset, SniperDataset)
-    scales = cfg.train_dataloader.dataset.chip_cfg.scales
-    rss_ready = _maxrss_mb()
-
-    it = inputs = 0
-    net_pixels = 0.0
-    epoch = 0
-    losses = []
-    data_iter = iter(loader)
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < args.budget:
-        try:
-            data = next(data_iter)
-        except StopIteration:
-            epoch += 1
-            if sniper_ds is not None:
-                sniper_ds.set_epoch(epoch)  # what ChipRebuildHook does
-            data_iter = iter(loader)
-            continue
-        warm = min(1.0, (it + 1) / max(args.warmup_iters, 1))
-        for g, lr in zip(optim.optimizer.param_groups, base_lrs):
-            g['lr'] = lr * warm
-        hs = [x.shape[1] for x in data['inputs']]
-        ws = [x.shape[2] for x in data['inputs']]
-        pad = 32
-        net_pixels += len(hs) * (-(-max(hs) // pad) * pad) * (
-            -(-max(ws) // pad) * pad)
-        log = model.train_step(data, optim)
-        losses.append(float(sum(v for k, v in log.items() if 'loss' in k)))
-        inputs += len(hs)
-        it += 1
-    train_s = time.perf_counter() - t0
-    rss_train = _maxrss_mb()
-    if sniper_ds is not None:
-        chips_per_img = sniper_ds.stats['num_chips'] / max(
-            sniper_ds.stats['images_with_chips'], 1)
-        pyramid_inputs = chips_per_img
-        img_pixels = sniper_ds.stats['pixels_per_image']
+    out = osp.join(args.work_dir, f'{args.arm}.json')
+    if args.eval_only:
+        with open(out) as fh:
+            res = json.load(fh)
     else:
-        pyramid_inputs = float(len(scales))
-        img_pixels = pyramid_pixels(loader.dataset, scales)
-    res = dict(
-        arm=args.arm,
-        budget_s=args.budget,
-        train_s=round(train_s, 1),
-        iterations=it,
-        inputs=inputs,
-        passes=epoch,
-        inputs_per_s=round(inputs / train_s, 3),
-        net_pixels_per_input=round(net_pixels / max(inputs, 1)),
-        net_pixels_per_source_image=round(img_pixels),
-        inputs_per_source_image=round(pyramid_inputs, 2),
-        source_images_per_s=round(inputs / train_s / pyramid_inputs, 4),
-        net_mpixels_per_s=round(net_pixels / train_s / 1e6, 3),
-        peak_rss_mb=round(rss_train),
-        rss_before_training_mb=round(rss_ready),
-        final_loss=round(float(np.mean(losses[-20:])), 4) if losses else None)
-    torch.save(model.state_dict(), osp.join(args.work_dir, f'{args.arm}.pth'))
-    if not args.skip_eval:
-        ranges = eval(args.test_valid_ranges) if args.test_valid_ranges \
-            else _test_valid_ranges(cfg)
-        res['test_valid_ranges'] = [list(r) for r in ranges]
-        res['eval'] = evaluate(model, cfg, scales, ranges, args.val_images)
+        cfg = load_cfg(args)
+        init_default_scope('mmdet')
+        torch.manual_seed(args.seed)
+        np.random.seed(args.seed)
+        model = MODELS.build(cfg.model)
+        model.init_weights()  # same seed -> same initial weights everywhere
+        res = train_arm(args, cfg, model, args.work_dir)
+        del model
+        _dump(res, out)  # rewritten after each evaluation (--report reads it)
+    ann_file = osp.abspath(osp.join(args.work_dir, 'val_subset.json'))
+    # the last checkpoint first: a run cut short still has the final mAP
+    ckpts = [] if args.skip_eval else [
+        (k, c) for k, c in enumerate(res['checkpoints']) if 'eval' not in c]
+    for k, c in reversed(ckpts):
+        prefix = osp.abspath(osp.join(args.work_dir,
+                                           osp.basename(c['path'])[:-4]))
+        c['eval'] = evaluate(args, c['path'], ann_file, prefix)
+        if k == len(res['checkpoints']) - 1:
+            res['eval'] = c['eval']
+        _dump(res, out)
     return res
 
 
-def pyramid_pixels(dataset, scales) -> float:
-    """Mean padded pixels of the image pyramid of ``dataset``'s images."""
-    from mmsniper.chips.scales import scale_factor
-    tot = 0.0
-    for i in range(len(dataset)):
-        info = dataset.get_data_info(i)
-        h, w = info['height'], info['width']
-        for spec in scales:
-            f = scale_factor(spec, (h, w))
-            tot += (-(-round(h * f) // 32) * 32) * (-(-round(w * f) // 32) *
-                                                    32)
-    return tot / max(len(dataset), 1)
+def _dump(obj, path: str) -> None:
+    from mmsniper.utils.io import atomic_write
+    with atomic_write(path) as fh:
+        json.dump(obj, fh, indent=1)
 
 
 # ---------------------------------------------------------------- report
+ROWS = (
+    ('val bbox mAP', 'bbox_mAP', '{:.3f}'),
+    ('val mAP_s', 'bbox_mAP_s', '{:.3f}'),
+    ('val mAP_m', 'bbox_mAP_m', '{:.3f}'),
+    ('val mAP_l', 'bbox_mAP_l', '{:.3f}'),
+    ('val mAP@0.5', 'bbox_mAP_50', '{:.3f}'),
+    (f'false positives / image (score >= {FP_SCORE})', 'fp_per_image',
+     '{:.2f}'),
+    ('training inputs / s', 'inputs_per_s', '{:.2f}'),
+    ('source images / s (all scales)', 'source_images_per_s', '{:.3f}'),
+    ('inputs per source image (all scales)', 'inputs_per_source_image',
+     '{:.2f}'),
+    ('network pixels per source image', 'net_pixels_per_source_image',
+     '{:,.0f}'),
+    ('padded pixels per input', 'net_pixels_per_input', '{:,.0f}'),
+    ('peak memory (max RSS, MB)', 'peak_rss_mb', '{:,.0f}'),
+    ('iterations', 'iterations', '{:,d}'),
+    ('passes over the arm\'s data', 'epochs', '{:.2f}'),
+)
+
+
+def _value(res: dict, key: str):
+    return res.get('eval', {}).get(key, res.get(key))
+
+
+def add_ratios(results: dict) -> None:
+    """``ratio_to_sniper`` of every number of :data:`ROWS` per arm."""
+    ref = results.get('sniper')
+    for res in results.values():
+        if ref is None:
+            break
+        res['ratio_to_sniper'] = {
+            key: round(_value(res, key) / _value(ref, key), 3)
+            for _, key, _ in ROWS
+            if isinstance(_value(res, key), (int, float))
+            and isinstance(_value(ref, key), (int, float))
+            and _value(ref, key)}
+
+
 def table(results: dict) -> str:
-    s, f = results.get('sniper'), results.get('full')
-    rows = [
-        ('training inputs / s (chips or images)', 'inputs_per_s', '{:.2f}'),
-        ('network pixels per input', 'net_pixels_per_input', '{:,.0f}'),
-        ('inputs per source image (all scales)', 'inputs_per_source_image',
-         '{:.2f}'),
-        ('network pixels per source image (all scales)',
-         'net_pixels_per_source_image', '{:,.0f}'),
-        ('source images / s (all scales)', 'source_images_per_s', '{:.3f}'),
-        ('network Mpixels / s', 'net_mpixels_per_s', '{:.2f}'),
-        ('peak memory (max RSS, MB)', 'peak_rss_mb', '{:,.0f}'),
-        ('iterations in the budget', 'iterations', '{:d}'),
-    ]
-    out = ['| | SNIPER chips | full-image multi-scale | SNIPER / full |',
-           '|---|---:|---:|---:|']
-    for name, key, fmt in rows:
-        a = s[key] if s else None
-        b = f[key] if f else None
-        ratio = (f'{a / b:.2f}x' if isinstance(a, (int, float)) and
-                 isinstance(b, (int, float)) and b else '')
-        out.append(f'| {name} | {fmt.format(a) if a is not None else "-"} | '
-                   f'{fmt.format(b) if b is not None else "-"} | {ratio} |')
-    for variant, label in (('valid_ranges', 'with test valid ranges'),
-                           ('no_filter', 'without range filter')):
-        for key in ('bbox_mAP', 'bbox_mAP_50'):
-            vals = [r['eval'][variant][key] if r and 'eval' in r else None
-                    for r in (s, f)]
-            out.append(f'| val {key} ({label}) | ' + ' | '.join(
-                f'{v:.3f}' if v is not None else '-' for v in vals) + ' | |')
+    """Markdown table: one column per arm, ``(x.xx)`` the ratio to
+    ``sniper``."""
+    arms = list(results)
+    out = ['| | ' + ' | '.join(arms) + ' |',
+           '|---|' + '---:|' * len(arms)]
+    for name, key, fmt in ROWS:
+        cells = []
+        for arm in arms:
+            v = _value(results[arm], key)
+            r = results[arm].get('ratio_to_sniper', {}).get(key)
+            cell = fmt.format(v) if v is not None else '-'
+            if r is not None and arm != 'sniper':
+                cell += f' ({r:.2f}x)'
+            cells.append(cell)
+        out.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(out)
 
 
-def eval_checkpoint(args) -> dict:
-    import torch
-    torch.set_num_threads(args.threads)
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-    from mmdet.registry import MODELS
+def plot(results: dict, path: str, clock: str) -> None:
+    """bbox mAP of each arm's checkpoints against its training seconds."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    key = 'cpu_s' if clock == 'cpu' else 'wall_s'
+    for arm, res in results.items():
+        pts = [(c[key], c['eval']['bbox_mAP']) for c in res['checkpoints']
+               if 'eval' in c]
+        if pts:
+            ax.plot(*zip(*pts), marker='o', label=arm)
+    ax.set_xlabel(f'training time per arm ({clock} s)')
+    ax.set_ylabel('val bbox mAP (SNIPER pyramid test)')
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
-    import mmsniper  # noqa: F401
-    from mmsniper.engine import resolve_sniper_block
-    cfg = resolve_sniper_block(Config.fromfile(args.config))
-    init_default_scope('mmdet')
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.eval_checkpoint, map_location='cpu')
-    chip_cfg = cfg.train_dataloader.dataset.chip_cfg
-    ranges = eval(args.test_valid_ranges) if args.test_valid_ranges else \
-        _test_valid_ranges(cfg)
-    return evaluate(model, cfg, chip_cfg.scales, ranges, args.val_images)
 
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    os.makedirs(args.work_dir, exist_ok=True)
-    if args.eval_checkpoint:
-        print(json.dumps(eval_checkpoint(args), indent=1))
-        return 0
-    if args.arm:
-        res = run_arm(args)
-        with open(osp.join(args.work_dir, f'{args.arm}.json'), 'w') as fh:
-            json.dump(res, fh, indent=1)
-        return 0
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    env['PYTHONPATH'] = osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))) + (
-            ':' + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
-    base = [sys.executable, osp.abspath(__file__)] + [
-        a for a in (argv if argv is not None else sys.argv[1:])
-        if a not in ARMS and a != '--arms'
-    ]
+def spawn_arms(args, argv) -> dict:
+    """Run every arm as its own process at the same time; their results."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
+               PYTHONPATH=REPO + (':' + os.environ['PYTHONPATH'] if
+                                  os.environ.get('PYTHONPATH') else ''))
+    base = [sys.executable, osp.abspath(__file__), *argv]
     procs = {}
     for arm in args.arms:
         log = open(osp.join(args.work_dir, f'{arm}.log'), 'w')
@@ -401,20 +527,63 @@ def main(argv=None) -> int:
             failed.append(arm)
         log.close()
     if failed:
-        print(f'arm(s) {failed} failed; see {args.work_dir}/<arm>.log',
-              file=sys.stderr)
-        return 1
+        raise SystemExit(f'arm(s) {failed} failed; see '
+                         f'{args.work_dir}/<arm>.log')
+    return read_arms(args)
+
+
+def read_arms(args) -> dict:
+    """The ``{arm}.json`` of every arm in the work dir."""
     results = {}
     for arm in args.arms:
-        with open(osp.join(args.work_dir, f'{arm}.json')) as fh:
+        path = osp.join(args.work_dir, f'{arm}.json')
+        if not osp.isfile(path):
+            raise SystemExit(f'no results of arm {arm}: {path} is missing')
+        with open(path) as fh:
             results[arm] = json.load(fh)
-    summary = dict(command=' '.join(['python'] + sys.argv), results=results)
+    return results
+
+
+def main(argv=None) -> dict:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    os.makedirs(args.work_dir, exist_ok=True)
+    if args.eval_checkpoint or args.arm:
+        import mmsniper  # noqa: F401
+    if args.eval_checkpoint:
+        ann = val_subset(args, load_cfg(args))
+        res = evaluate(args, args.eval_checkpoint, ann, osp.join(
+            args.work_dir, 'eval_checkpoint'))
+        print(json.dumps(res, indent=1))
+        return res
+    if args.arm:
+        return run_arm(args)
+    if 'sniper_neg' in args.arms and not args.proposal_file:
+        print('sniper_neg skipped: it needs --proposal-file (proposals of '
+              'the training images: tools/train_neg_props_and_sniper.sh or '
+              'tools/extract_proposals.py make one)', file=sys.stderr)
+        args.arms = [a for a in args.arms if a != 'sniper_neg']
+    if not args.arms:
+        raise SystemExit('no arm to run')
+    if not (args.skip_eval or args.report or args.eval_only):
+        val_subset(args, load_cfg(args))
+    results = read_arms(args) if args.report else spawn_arms(args, argv)
+    add_ratios(results)
+    summary = dict(command=' '.join(['python'] + [
+        osp.relpath(__file__, REPO)] + argv), budget_mode=args.budget_mode,
+                   budget=args.budget, epochs=args.epochs, results=results)
     with open(osp.join(args.work_dir, 'benchmark.json'), 'w') as fh:
         json.dump(summary, fh, indent=1)
-    print(table(results))
+    md = table(results)
+    with open(osp.join(args.work_dir, 'benchmark.md'), 'w') as fh:
+        fh.write(md + '\n')
+    if not args.skip_eval:
+        plot(results, osp.join(args.work_dir, 'map_vs_time.png'),
+             args.budget_mode)
+    print(md)
     print(f'\nfull results: {args.work_dir}/benchmark.json')
-    return 0
+    return summary
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()
