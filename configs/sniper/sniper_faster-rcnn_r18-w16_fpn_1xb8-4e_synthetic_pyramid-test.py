@@ -4,19 +4,6 @@
 #   python tools/test.py THIS_CONFIG CKPT      (CKPT of the training config)
 _base_ = './sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 
-# `backbone=dict()` is only there because mmdet.apis.init_detector reads
-# model.backbone; the scales, ranges and budgets are copied from the
-# `sniper` block (from_block: a runner writes the block's values).
-model = dict(
-    _delete_=True,
-    type='SniperMultiScaleTTA',
-    tta_cfg=dict(
-        _base_.tta_model.tta_cfg,
-        scales=_base_.sniper.scales,
-        valid_ranges=_base_.sniper.test_valid_ranges,
-        rpn_budget=_base_.sniper.test_rpn_budget,
-        det_budget=_base_.sniper.test_det_budget,
-        from_block='sniper'),
-    module=_base_.model,
-    backbone=dict())
+# the wrapper of ../_base_/sniper_synthetic_1xb8-4e.py around the detector
+model = dict(_delete_=True, **_base_.pyramid_test_model, module=_base_.model)
 test_dataloader = dict(dataset=dict(pipeline=_base_.tta_pipeline))
