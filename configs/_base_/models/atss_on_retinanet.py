@@ -3,8 +3,9 @@
 # retinanet_r50_fpn.py, with SNIPER's ignore rule in ATSS's assigner
 # (SniperATSSAssigner: anchors with IoU > 0.3 to an invalid box get no label
 # and are no ATSS candidates; docs/sniper_training.md), as one variable
-# merged into a RetinaNet SNIPER config's model. mmdet's ATSS file is a full COCO config (data, schedule, runtime): as a base next
-# to a SNIPER recipe its keys would clash, so the model keys are given here.
+# merged into a RetinaNet SNIPER config's model. mmdet's ATSS file is a
+# full COCO config (data, schedule, runtime): as a base next to a SNIPER
+# recipe its keys would clash, so its model keys are given here.
 #   _base_ = ['<a RetinaNet SNIPER config>.py',
 #             '../_base_/models/atss_on_retinanet.py']
 #   model = dict(**_base_.atss_model)
