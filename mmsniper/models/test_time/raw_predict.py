@@ -95,7 +95,7 @@ def raw_detections(detector,
         inputs (Tensor): ``(B, C, H, W)`` from the detector's data
             preprocessor.
         samples (list[DetDataSample]): Their samples (``img_shape`` etc.).
-        rpn_max (int, optional): Proposals per input (the RPN's
+        rpn_max (int, optional): Proposals per input (two-stage: the RPN's
             ``max_per_img``). Defaults to the RPN's test config.
         det_max (int, optional): Candidates kept per input. Defaults to
             None (all above ``score_floor``).
