@@ -4,7 +4,6 @@
 #   python tools/test.py THIS_CONFIG CKPT      (CKPT of the training config)
 _base_ = './sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 
-# pyramid_test_model of the SNIPER config (the pyramid at the `sniper`
-# block's test values) around the SNIPER model
+# the wrapper of ../_base_/sniper_synthetic_1xb8-4e.py around the detector
 model = dict(_delete_=True, **_base_.pyramid_test_model, module=_base_.model)
 test_dataloader = dict(dataset=dict(pipeline=_base_.tta_pipeline))

@@ -1,5 +1,6 @@
 
-from .task_modules import SniperMaxIoUAssigner  # noqa: F401
+from .task_modules import (SniperATSSAssigner,  # noqa: F401
+                           SniperMaxIoUAssigner)
 from .seg_heads import FocusPixelHead, focus_pixel_labels  # noqa: F401,E402
 from .detectors import (FocusFasterRCNN,  # noqa: F401,E402
                         FocusMaskRCNN)

@@ -63,8 +63,15 @@ def test_sniper_config(path, repo_root):
     assert ds.neg_chip_mine.num_neg_chips == 2
     assert cfg.rpn_config.startswith('configs/rpn/')
     assert osp.isfile(osp.join(repo_root, cfg.rpn_config))
-    _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
-    _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
+    if 'bbox_head' in cfg.model:  # one-stage: RetinaNet, ATSS
+        a = cfg.model.train_cfg.assigner
+        assert a.type == ('SniperATSSAssigner' if cfg.model.type == 'ATSS'
+                          else 'SniperMaxIoUAssigner')
+        assert (a.ignore_thr, a.ignore_mode) == (0.3, 'iou')
+        assert 'ignore_iof_thr' not in a
+    else:
+        _check_assigner(cfg.model.train_cfg.rpn.assigner, 0.3)
+        _check_assigner(cfg.model.train_cfg.rcnn.assigner, 0.5)
     # --tta: the full pyramid at the block's test scales and ranges
     tta = cfg.tta_model
     assert tta.type == 'SniperMultiScaleTTA'

@@ -22,3 +22,8 @@ sniper_rcnn_assigner = dict(
     match_low_quality=False,
     ignore_thr=0.5,
     ignore_mode='iou')
+# - RetinaNet (docs/sniper_training.md, "One-stage detectors"): mmdet's
+#   RetinaNet thresholds (positive IoU >= 0.5, negative < 0.4, every box
+#   keeps its best anchor) with the RPN's ignore rule (ATSS's assigner is in
+#   ./atss_on_retinanet.py).
+sniper_retinanet_assigner = dict(sniper_rpn_assigner, min_pos_iou=0.0)

@@ -1,4 +1,4 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-from .assigners import SniperMaxIoUAssigner
+from .assigners import SniperATSSAssigner, SniperMaxIoUAssigner
 
-__all__ = ['SniperMaxIoUAssigner']
+__all__ = ['SniperATSSAssigner', 'SniperMaxIoUAssigner']

@@ -9,8 +9,10 @@ scale first. For two-stage detectors with a ``StandardRoIHead`` and a
 runs the RPN with the given proposal budget and asks the RoI head for its
 raw per-class boxes and scores (``rcnn_test_cfg=None``, mmdet's own
 "aug test" path), then keeps every ``(RoI, class)`` above the score floor.
-Other detectors fall back to their ``predict`` (their NMS applies), with a
-note logged once.
+One-stage detectors with an mmdet dense head (RetinaNet, ATSS, ...) give
+their raw per-class candidates through :mod:`.raw_predict_dense`. Other
+detectors fall back to their ``predict`` (their NMS applies), with a note
+logged once.
 
 Shape shorthands: ``B`` inputs, ``N`` candidates, ``C`` classes.
 """
@@ -29,6 +31,7 @@ from torch import Tensor
 
 from ..detectors.focus_two_stage import inside_test_time_wrapper
 from .instance_masks import candidate_mask_probs
+from .raw_predict_dense import raw_dense_detections, supports_raw_dense
 
 Dets = Tuple[Tensor, Tensor, Tensor]  # (N, 4), (N, ), (N, )
 _NOTED = set()
@@ -49,7 +52,8 @@ def _note_once(detector) -> None:
         _NOTED.add(name)
         print_log(
             f'{name} has no raw per-class output (not a two-stage detector '
-            'with a StandardRoIHead): the multi-scale merge runs on its '
+            'with a StandardRoIHead nor a one-stage detector with an mmdet '
+            'dense head): the multi-scale merge runs on its '
             'predict(), after its own per-input NMS', logger='current')
 
 
@@ -93,7 +97,7 @@ def raw_detections(detector,
         inputs (Tensor): ``(B, C, H, W)`` from the detector's data
             preprocessor.
         samples (list[DetDataSample]): Their samples (``img_shape`` etc.).
-        rpn_max (int, optional): Proposals per input (the RPN's
+        rpn_max (int, optional): Proposals per input (two-stage: the RPN's
             ``max_per_img``). Defaults to the RPN's test config.
         det_max (int, optional): Candidates kept per input. Defaults to
             None (all above ``score_floor``).
@@ -115,6 +119,9 @@ def raw_detections(detector,
             'BBoxHead and a mask head (e.g. Mask R-CNN); set with_mask=False '
             'in the wrapper settings for boxes only')
     if not supports_raw(detector):
+        if supports_raw_dense(detector) and not with_focus:
+            return raw_dense_detections(detector, inputs, samples, det_max,
+                                        score_floor), None
         _note_once(detector)
         with inside_test_time_wrapper():
             if with_focus:

@@ -1,4 +1,5 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
+from .sniper_atss_assigner import SniperATSSAssigner
 from .sniper_max_iou_assigner import SniperMaxIoUAssigner
 
-__all__ = ['SniperMaxIoUAssigner']
+__all__ = ['SniperATSSAssigner', 'SniperMaxIoUAssigner']

@@ -17,6 +17,50 @@ from torch import Tensor
 IGNORE_MODES = ('iou', 'iof')
 
 
+def ignored_prior_mask(iou_calculator,
+                       priors: Tensor,
+                       ignore_bboxes: Optional[Tensor],
+                       ignore_thr: float,
+                       ignore_mode: str = 'iou',
+                       wrt_candidates: bool = True) -> Optional[Tensor]:
+    """SNIPER's ignore rule: the priors that overlap an ignored box.
+
+    Shared by :class:`SniperMaxIoUAssigner` and
+    :class:`~mmsniper.models.task_modules.assigners.SniperATSSAssigner`.
+
+    Args:
+        iou_calculator: mmdet's ``BboxOverlaps2D`` (or alike).
+        priors (Tensor | BaseBoxes): ``[n, 4]`` priors.
+        ignore_bboxes (Tensor | BaseBoxes, optional): ``[m, 4]`` ignored
+            boxes, same frame.
+        ignore_thr (float): Overlap above which a prior is ignored; 0 or
+            negative ignores nothing.
+        ignore_mode (str): ``'iou'`` or ``'iof'`` (see
+            :class:`SniperMaxIoUAssigner`). Defaults to ``'iou'``.
+        wrt_candidates (bool): With ``'iof'``, the denominator is the
+            prior's area (else the ignored box's). Defaults to True.
+
+    Returns:
+        Tensor, optional: bool ``[n]`` on the priors' device: overlap with
+        some ignored box ``> ignore_thr``; None when nothing is ignored
+        (rule off, no ignored box or no prior).
+    """
+    if ignore_thr <= 0 or ignore_bboxes is None:
+        return None
+    priors = get_box_tensor(priors)
+    ignore = get_box_tensor(ignore_bboxes)
+    if ignore.numel() == 0 or priors.numel() == 0:
+        return None
+    ignore = ignore.to(priors.device)
+    if ignore_mode == 'iou':
+        overlaps = iou_calculator(priors, ignore)  # [n, m]
+    elif wrt_candidates:
+        overlaps = iou_calculator(priors, ignore, mode='iof')
+    else:
+        overlaps = iou_calculator(ignore, priors, mode='iof').T
+    return overlaps.max(dim=1).values > ignore_thr
+
+
 @TASK_UTILS.register_module()
 class SniperMaxIoUAssigner(MaxIoUAssigner):
     """mmdet's :class:`MaxIoUAssigner` with SNIPER's ignore rule.
@@ -143,20 +187,9 @@ class SniperMaxIoUAssigner(MaxIoUAssigner):
             with some ignored box ``> ignore_thr``; None when nothing is
             ignored (rule off, no ignored box or no prior).
         """
-        if self.ignore_thr <= 0 or ignore_bboxes is None:
-            return None
-        priors = get_box_tensor(priors)
-        ignore = get_box_tensor(ignore_bboxes)
-        if ignore.numel() == 0 or priors.numel() == 0:
-            return None
-        ignore = ignore.to(priors.device)
-        if self.ignore_mode == 'iou':
-            overlaps = self.iou_calculator(priors, ignore)  # [n, m]
-        elif self.ignore_wrt_candidates:
-            overlaps = self.iou_calculator(priors, ignore, mode='iof')
-        else:
-            overlaps = self.iou_calculator(ignore, priors, mode='iof').T
-        return overlaps.max(dim=1).values > self.ignore_thr
+        return ignored_prior_mask(self.iou_calculator, priors, ignore_bboxes,
+                                  self.ignore_thr, self.ignore_mode,
+                                  self.ignore_wrt_candidates)
 
     def assign(self,
                pred_instances: InstanceData,

@@ -3,20 +3,16 @@ or RoI with IoU above the threshold to one gets a label, neither foreground
 nor background, through the whole data path (SnipChipCrop -> PackDetInputs ->
 DetDataPreprocessor's box conversion -> unpack_gt_instances -> assigner);
 the other priors on it are assigned as usual."""
-import numpy as np
 import pytest
 import torch
-from mmdet.datasets.transforms import PackDetInputs
-from mmdet.models.utils import unpack_gt_instances
-from mmdet.models.utils.misc import samplelist_boxtype2tensor
 from mmdet.registry import MODELS, TASK_UTILS
-from mmdet.structures.bbox import HorizontalBoxes, bbox_overlaps
+from mmdet.structures.bbox import bbox_overlaps
 from mmengine.config import ConfigDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import mmsniper  # noqa: F401
-from mmsniper.datasets.transforms import SnipChipCrop
+from mmsniper.testing import chip_gt
 
 init_default_scope('mmdet')
 
@@ -26,24 +22,7 @@ INVALID = [150., 140., 230., 230.]
 
 def _chip_sample(valid_inds):
     """A 256 x 256 chip (factor 1) with one valid and one invalid box."""
-    res = dict(
-        img=np.zeros((256, 256, 3), np.uint8),
-        img_shape=(256, 256),
-        ori_shape=(256, 256),
-        img_id=0,
-        gt_bboxes=HorizontalBoxes(torch.tensor([VALID, INVALID])),
-        gt_bboxes_labels=np.array([0, 1]),
-        gt_ignore_flags=np.zeros(2, bool),
-        chip=np.array([0, 0, 256, 256], np.float32),
-        chip_factor=1.0,
-        chip_valid_inds=np.array(valid_inds, np.int64))
-    res = SnipChipCrop(chip_size=256)(res)
-    packed = PackDetInputs()(res)
-    sample = packed['data_samples']
-    sample.set_metainfo(dict(pad_shape=(256, 256),
-                             batch_input_shape=(256, 256)))
-    samplelist_boxtype2tensor([sample])  # as DetDataPreprocessor does
-    return unpack_gt_instances([sample])
+    return chip_gt([VALID, INVALID], valid_inds)
 
 
 def _rpn_head(assigner_type, **ignore):
