@@ -21,3 +21,14 @@ train_dataloader = dict(
         use_neg_chips=True,  # negative chips from RPN proposals (spec 2)
         proposal_file='data/coco/proposals/sniper_rpn_r101_fpn_'
         'train2017.pkl'))
+
+# for the Mask R-CNN children (*_mask-rcnn_*): the same chips with the
+# polygons loaded (SnipChipCrop crops them) and segm evaluated too
+mask_train_pipeline = [
+    dict(t, with_mask=True, poly2mask=False)
+    if t['type'] == 'LoadAnnotations' else t for t in _base_.train_pipeline
+]
+mask_test_evaluator = [
+    dict(_base_.test_evaluator[0], metric=['bbox', 'segm']),
+    *_base_.test_evaluator[1:]
+]

@@ -110,3 +110,13 @@ param_scheduler = [
 ]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))  # every epoch
 randomness = dict(seed=0)
+
+# for the Mask R-CNN children (*_mask-rcnn_*): the same chips with the
+# polygons loaded (SnipChipCrop crops them) and segm evaluated too
+mask_train_pipeline = [
+    dict(t, with_mask=True, poly2mask=False)
+    if t['type'] == 'LoadAnnotations' else t for t in train_pipeline
+]
+mask_test_evaluator = [
+    dict(test_evaluator[0], metric=['bbox', 'segm']), *test_evaluator[1:]
+]

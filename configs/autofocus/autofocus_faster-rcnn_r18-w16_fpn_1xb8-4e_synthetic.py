@@ -52,3 +52,16 @@ tta_model = dict(
         # the operating points of docs/benchmarks.md
         focus=(dict(dilation=3, threshold=0.2, min_chip_cells=3),
                dict(dilation=3, threshold=0.2, min_chip_cells=8))))
+# the model of the *_autofocus-test.py leaves (with their `module`): this
+# wrapper with the `sniper` block's budgets (a runner rewrites them from the
+# block: from_block) and the empty backbone stub that mmdet's init_detector
+# reads
+autofocus_test_model = dict(
+    tta_model,
+    _delete_=True,  # replaces the detector's own model dict
+    backbone=dict(),
+    autofocus_cfg=dict(
+        tta_model['autofocus_cfg'],
+        rpn_budget=_base_.sniper.test_rpn_budget,
+        det_budget=_base_.sniper.test_det_budget,
+        from_block='sniper'))

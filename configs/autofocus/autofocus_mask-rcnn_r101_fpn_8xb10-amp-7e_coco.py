@@ -14,17 +14,8 @@ _base_ = [
 
 model = dict(type='FocusMaskRCNN', **_base_.mask_branch)
 
-# the SNIPER chip pipeline, loading polygons (cropped by SnipChipCrop)
-train_pipeline = [
-    dict(t, **_base_.mask_annotations) if t['type'] == 'LoadAnnotations'
-    else t for t in _base_.train_pipeline
-]
-train_dataloader = dict(
+train_dataloader = dict(  # the recipe's chips with polygons, segm too
     batch_size=10,  # chips per GPU, x 8 GPUs = 80 per iteration
-    dataset=dict(dataset=dict(pipeline=train_pipeline)))
-
+    dataset=dict(dataset=dict(pipeline=_base_.mask_train_pipeline)))
 val_evaluator = dict(metric=_base_.mask_metrics)
-test_evaluator = [
-    dict(_base_.test_evaluator[0], metric=_base_.mask_metrics),
-    *_base_.test_evaluator[1:]
-]
+test_evaluator = _base_.mask_test_evaluator

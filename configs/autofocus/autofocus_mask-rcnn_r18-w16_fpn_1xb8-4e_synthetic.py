@@ -14,15 +14,9 @@ _base_ = [
 
 model = dict(type='FocusMaskRCNN', **_base_.mask_branch)
 
-# the SNIPER chip pipeline, loading polygons (cropped by SnipChipCrop)
-train_pipeline = [
-    dict(t, **_base_.mask_annotations) if t['type'] == 'LoadAnnotations'
-    else t for t in _base_.train_pipeline
-]
+# the recipe's chips with polygons (cropped by SnipChipCrop), segm too
+train_pipeline = _base_.mask_train_pipeline
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 
 val_evaluator = dict(metric=_base_.mask_metrics)
-test_evaluator = [
-    dict(_base_.test_evaluator[0], metric=_base_.mask_metrics),
-    *_base_.test_evaluator[1:]
-]
+test_evaluator = _base_.mask_test_evaluator

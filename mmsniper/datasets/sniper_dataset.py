@@ -4,8 +4,7 @@
 Shape shorthands: ``I`` images of the wrapped dataset, ``M`` chips of the
 current epoch (all images), ``L`` samples per epoch (the epoch length).
 """
-import copy
-from typing import Dict, List, Optional, Union
+from typing import List, Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -20,6 +19,7 @@ from .epoch_chips import (build_neg_chip_mine, chip_of_epoch,
                           generate_epoch_chips)
 from .epoch_length import epoch_index, epoch_stats, log_epoch
 from .image_anns import ImageAnns
+from .wrapped_dataset import WrappedImagesMixin
 from .proposals import load_proposals
 from .sniper_preflight import PreflightRepairMixin
 from .transforms.neg_chip_mine import NegChipMine
@@ -29,7 +29,7 @@ _SAMPLE_KEY = 2
 
 
 @DATASETS.register_module()
-class SniperDataset(PreflightRepairMixin):
+class SniperDataset(PreflightRepairMixin, WrappedImagesMixin):
     """SNIPER chips of an mmdet dataset, regenerated at every epoch.
 
     Index ``i`` is one (image, chip) pair of the current epoch. At every
@@ -162,16 +162,7 @@ class SniperDataset(PreflightRepairMixin):
         self.max_refetch = max_refetch
         self.backend_args = backend_args
         self.epoch = -1
-        self.stats: Dict[str, object] = {}
-        self._metainfo = dataset.metainfo
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        """Meta information of the wrapped dataset."""
-        return copy.deepcopy(self._metainfo)
+        self._init_wrapper(lazy_init)
 
     def full_init(self) -> None:
         """Load the annotations (and the proposals), build epoch 0 and fix

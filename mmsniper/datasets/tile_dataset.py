@@ -5,7 +5,7 @@ Shape shorthands: ``I`` images of the wrapped dataset, ``T`` tiles (all
 images, all scales).
 """
 import copy
-from typing import Dict, Sequence, Union
+from typing import Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -15,10 +15,11 @@ from ..chips.scales import scale_factor, scaled_size
 from ..chips.tiles import tile_boxes, tile_grid
 from ..utils.dataset_walk import locate_sample
 from .image_anns import ImageAnns
+from .wrapped_dataset import WrappedImagesMixin
 
 
 @DATASETS.register_module()
-class TileDataset:
+class TileDataset(WrappedImagesMixin):
     """Fixed-size overlapping tiles of every image, at one or more scales:
     the training data of SAHI's ``slice_coco`` / Ultralytics / OpenVINO
     Training Extensions tiling, the baseline SNIPER is measured against.
@@ -103,16 +104,7 @@ class TileDataset:
         self.scales = tuple(scales)
         self.min_area_ratio = float(min_area_ratio)
         self.keep_empty = bool(keep_empty)
-        self.stats: Dict[str, object] = {}
-        self._metainfo = dataset.metainfo
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        """Meta information of the wrapped dataset."""
-        return copy.deepcopy(self._metainfo)
+        self._init_wrapper(lazy_init)
 
     def full_init(self) -> None:
         """Load the annotations and build the tile list (``T`` tiles)."""

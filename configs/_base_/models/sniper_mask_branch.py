@@ -32,6 +32,5 @@ mask_branch = dict(
 # LoadAnnotations of a mask config's training pipeline: polygons, not
 # bitmaps (SnipChipCrop maps and clips them exactly; the bitmaps of a
 # 20000 px image do not fit in memory)
-mask_annotations = dict(with_mask=True, poly2mask=False)
 # CocoMetric of a mask config
 mask_metrics = ['bbox', 'segm']
