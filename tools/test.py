@@ -17,8 +17,7 @@ config chooses the test (CKPT is the training checkpoint in every case):
 import argparse
 import json
 import os
-import sys
-from typing import List, NoReturn, Optional
+from typing import List, Optional
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
@@ -29,7 +28,7 @@ from mmengine.runner import Runner
 
 from mmsniper.apis import tta_config
 from mmsniper.apis.tool_helpers import (check_file, check_output_file,
-                                        load_config)
+                                        exit_bad_argument, load_config)
 from mmsniper.evaluation import DumpCocoJson
 from mmsniper.utils import atomic_write, teardown
 
@@ -88,12 +87,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def fail(error: Exception) -> NoReturn:
-    """A bad argument: one line ``error: ...`` on stderr, exit code 2."""
-    print(f'error: {error.args[0] if error.args else error}', file=sys.stderr)
-    sys.exit(2)
-
-
 def ann_file_of(cfg: Config) -> Optional[str]:
     """The annotation file of the test dataset (under its wrappers), whose
     categories give the ids of a COCO json ``--out``."""
@@ -138,7 +131,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if args.tta:
             cfg = tta_config(cfg)
     except (KeyError, RuntimeError, ValueError) as e:
-        fail(e)
+        exit_bad_argument(e)
 
     # build the runner from config
     if 'runner_type' not in cfg:

@@ -15,8 +15,7 @@ own ``tools/train.py`` trains the same configs with the same losses.
 """
 import argparse
 import os
-import sys
-from typing import List, NoReturn, Optional
+from typing import List, Optional
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import DictAction
@@ -24,7 +23,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmsniper.apis import is_tta_model
-from mmsniper.apis.tool_helpers import check_file, load_config
+from mmsniper.apis.tool_helpers import (check_file, exit_bad_argument,
+                                        load_config)
 from mmsniper.utils import teardown
 
 
@@ -74,12 +74,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def fail(error: Exception) -> NoReturn:
-    """A bad argument: one line ``error: ...`` on stderr, exit code 2."""
-    print(f'error: {error.args[0] if error.args else error}', file=sys.stderr)
-    sys.exit(2)
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
 
@@ -118,7 +112,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             cfg.resume = True
             cfg.load_from = check_file(args.resume, 'checkpoint to resume')
     except ValueError as e:
-        fail(e)
+        exit_bad_argument(e)
 
     # build the runner from config
     if 'runner_type' not in cfg:

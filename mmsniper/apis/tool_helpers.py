@@ -24,7 +24,8 @@ Example:
     '/tmp/work'
 """
 import os.path as osp
-from typing import Optional, Sequence
+import sys
+from typing import NoReturn, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -32,7 +33,7 @@ from ..engine.sniper_block import resolve_sniper_block
 from ..utils.dist import init_launcher
 from ..utils.io import check_writable_dir
 
-__all__ = ['check_file', 'check_output_file', 'load_config']
+__all__ = ['check_file', 'check_output_file', 'exit_bad_argument', 'load_config']
 
 
 def _message(error: Exception) -> str:
@@ -138,3 +139,10 @@ def load_config(path: str,
     except RuntimeError as e:
         raise ValueError(_message(e)) from e
     return cfg
+
+
+def exit_bad_argument(error: Exception) -> NoReturn:
+    """End a tool on a bad argument: one line ``error: ...`` on stderr (the
+    message of ``error``), exit code 2."""
+    print(f'error: {_message(error)}', file=sys.stderr)
+    sys.exit(2)

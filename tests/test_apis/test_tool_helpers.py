@@ -65,3 +65,11 @@ def test_load_config_bad_block_and_work_dir(tmp_path):
     with pytest.raises(ValueError, match="output folder '/proc/forbidden'"):
         load_config(SNIPER_CFG, work_dir='/proc/forbidden')
     assert not os.path.exists('/proc/forbidden')
+
+
+def test_exit_bad_argument_prints_one_line_and_exits_2(capsys):
+    from mmsniper.apis.tool_helpers import exit_bad_argument
+    with pytest.raises(SystemExit) as e:
+        exit_bad_argument(KeyError('sniper.scale: unknown key'))
+    assert e.value.code == 2
+    assert capsys.readouterr().err == 'error: sniper.scale: unknown key\n'
