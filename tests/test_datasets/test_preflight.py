@@ -1,11 +1,9 @@
 """Pre-flight dataset check: every bad case is named (file, image id,
 field) or repaired with the right count; SniperDataset stops before the
 first sample; repaired boxes are the same for the chips and the pipeline."""
-import json
 import logging
 import os
 import os.path as osp
-import shutil
 
 import cv2
 import numpy as np
@@ -18,31 +16,19 @@ from mmsniper.datasets import SniperDataset
 from mmsniper.datasets import preflight as pf
 from mmsniper.datasets.preflight import (PreflightError, check_coco,
                                          check_dataset, resolve_policy)
+from mmsniper.testing import CocoSplitCopy
 from mmsniper.testing.sniper_toy import SYN_CHIP_CFG, chip_pipeline
 
 init_default_scope('mmdet')
 
 
 
-class TinyCopy:
+class TinyCopy(CocoSplitCopy):
     """A writable copy of the tiny preset's train split."""
 
     def __init__(self, src: str, dst: str) -> None:
-        self.root = dst
-        shutil.copytree(osp.join(src, 'train'), osp.join(dst, 'train'))
-        os.makedirs(osp.join(dst, 'annotations'))
-        with open(osp.join(src, 'annotations', 'instances_train.json')) as f:
-            self.coco = json.load(f)
-        self.ann_file = osp.join(dst, 'annotations', 'train.json')
+        super().__init__(src, dst)
         self.write()
-
-    def write(self) -> str:
-        with open(self.ann_file, 'w') as f:
-            json.dump(self.coco, f)
-        return self.ann_file
-
-    def img(self, k: int = 0) -> dict:
-        return self.coco['images'][k]
 
     def path(self, k: int = 0) -> str:
         return osp.join(self.root, 'train', self.img(k)['file_name'])

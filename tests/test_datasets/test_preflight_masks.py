@@ -2,10 +2,7 @@
 """Pre-flight check of masks: every bad polygon / RLE is named by image id
 and annotation id or repaired as documented, never an empty mask; a mask
 pipeline gets the check without asking, and polygons reach the chips."""
-import json
-import os
 import os.path as osp
-import shutil
 
 import numpy as np
 import pytest
@@ -16,6 +13,7 @@ import mmsniper  # noqa: F401
 from mmsniper.datasets import SniperDataset
 from mmsniper.datasets.preflight import PreflightError, check_coco
 from mmsniper.datasets.preflight_masks import loads_masks, mask_problem
+from mmsniper.testing import CocoSplitCopy
 from mmsniper.testing.sniper_toy import SYN_CHIP_CFG
 
 init_default_scope('mmdet')
@@ -72,28 +70,12 @@ def _mask_pipeline() -> list:
     ]
 
 
-class Copy:
+class Copy(CocoSplitCopy):
     """A writable copy of the tiny preset's train split."""
-
-    def __init__(self, src: str, dst: str) -> None:
-        self.root = dst
-        shutil.copytree(osp.join(src, 'train'), osp.join(dst, 'train'))
-        os.makedirs(osp.join(dst, 'annotations'))
-        with open(osp.join(src, 'annotations', 'instances_train.json')) as f:
-            self.coco = json.load(f)
-        self.ann_file = osp.join(dst, 'annotations', 'train.json')
-
-    def img(self, k: int = 0) -> dict:
-        return self.coco['images'][k]
 
     def ann(self, k: int = 0, j: int = 0) -> dict:
         return [a for a in self.coco['annotations']
                 if a['image_id'] == self.img(k)['id']][j]
-
-    def write(self) -> str:
-        with open(self.ann_file, 'w') as f:
-            json.dump(self.coco, f)
-        return self.ann_file
 
     def dataset_cfg(self, pipeline) -> dict:
         self.write()
