@@ -24,17 +24,16 @@ def check_versions() -> None:
     """
     import importlib
     for name, low, high, spec in REQUIRED:
+        cmd = f'pip install {spec}' + (' --no-build-isolation'
+                                       if name == 'mmcv' else '')
         try:
             mod = importlib.import_module(name)
         except ImportError as e:
             raise ImportError(
                 f'mmsniper needs {name} ({low} <= version < {high}); '
-                f'install it with `pip install {spec}`'
-                + (' --no-build-isolation' if name == 'mmcv' else '')
-                + f' (import failed: {e})') from e
+                f'install it with `{cmd}` (import failed: {e})') from e
         version = getattr(mod, '__version__', '0')
         if not (_digits(low) <= _digits(version) < _digits(high)):
             raise ImportError(
                 f'{name}=={version} is installed, but mmsniper needs '
-                f'{low} <= {name} < {high}; install it with '
-                f'`pip install {spec}`')
+                f'{low} <= {name} < {high}; install it with `{cmd}`')

@@ -2,8 +2,7 @@
 CPU, small images): ``init_detector`` builds the wrapper and loads the
 training checkpoint into its inner detector, ``inference_detector`` and
 ``DetInferencer`` return the wrapper's detections with its pixel counts;
-:func:`mmsniper.apis.tta_config` on a training config is the leaf config;
-the errors name what to change."""
+the errors name what to change (``tta_config``: test_tta.py)."""
 import os.path as osp
 
 import numpy as np
@@ -14,17 +13,12 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 
 import mmsniper  # noqa: F401
-from mmsniper.apis import is_tta_model, tta_config
 from mmsniper.chips.scales import scale_factor, scaled_size
-from mmsniper.engine import resolve_sniper_block
 from mmsniper.models import AutoFocusDetector, SniperMultiScaleTTA
 
-AF_TRAIN = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
 AF_LEAF = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py'  # noqa: E501
 AF_PYRAMID_LEAF = 'configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'  # noqa: E501
-SNIPER_TRAIN = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'  # noqa: E501
 SNIPER_LEAF = 'configs/sniper/sniper_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_pyramid-test.py'  # noqa: E501
-PLAIN = 'configs/synthetic/faster-rcnn_r18-w16_fpn_quickstart_synthetic.py'
 
 #: leaf config -> (wrapper, inner detector, checkpoint fixture)
 LEAVES = {
@@ -155,39 +149,3 @@ def test_autofocus_refuses_checkpoint_without_focus_head(repo_root,
     model = init_detector(osp.join(repo_root, SNIPER_LEAF), ckpt,
                           device='cpu')
     assert type(model) is SniperMultiScaleTTA
-
-
-@pytest.mark.parametrize('train,leaf', [(AF_TRAIN, AF_LEAF),
-                                        (SNIPER_TRAIN, SNIPER_LEAF)],
-                         ids=['autofocus', 'sniper'])
-def test_tta_config_is_the_leaf_config(repo_root, train, leaf):
-    """``tta_config(training config)`` (what --tta does) gives the model
-    and the test pipeline of the shipped leaf config."""
-    src = Config.fromfile(osp.join(repo_root, train))
-    ours = tta_config(src)
-    assert not is_tta_model(src.model)  # the input is left as it is
-    want = resolve_sniper_block(Config.fromfile(osp.join(repo_root, leaf)))
-    assert is_tta_model(ours.model) and ours.model.backbone == {}
-    assert ours.model.to_dict() == want.model.to_dict()
-    assert ours.test_dataloader.dataset.pipeline == \
-        want.test_dataloader.dataset.pipeline
-    # init_detector takes it (reads model.backbone) without a checkpoint
-    model = init_detector(ours, None, device='cpu')
-    assert type(model).__name__ == ours.model.type
-    assert model.rpn_budget.per_mpix == src.sniper.test_rpn_budget.per_mpix
-
-
-def test_tta_config_errors(repo_root):
-    leaf = Config.fromfile(osp.join(repo_root, AF_LEAF))
-    with pytest.raises(ValueError, match=r'--tta: .*already is a test-time '
-                       r'wrapper \(AutoFocusDetector'):
-        tta_config(leaf)
-    plain = Config.fromfile(osp.join(repo_root, PLAIN))
-    with pytest.raises(ValueError,
-                       match=r'no tta_model and no tta_pipeline.*'
-                       r'configs/_base_/tta/sniper_pyramid.py'):
-        tta_config(plain, where='my tool')
-    with pytest.raises(ValueError, match='^my tool needs'):
-        tta_config(plain, where='my tool')
-    assert is_tta_model(dict(type='mmdet.DetTTAModel'))
-    assert not is_tta_model(dict(type='FocusFasterRCNN'))

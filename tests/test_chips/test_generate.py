@@ -182,17 +182,3 @@ def test_huge_image():
     assert res.gt_valid.any(axis=1).mean() > 0.95
     assert grown_mb < 500, grown_mb
     assert elapsed < 30, elapsed
-
-
-def test_result_helpers():
-    gt = np.array([[100, 100, 130, 120], [400, 300, 700, 560],
-                   [110, 105, 200, 118]], np.float32)
-    res = generate_chips(gt, (800, 1000), seed=0)
-    assert res.num_pos == len(res) and res.num_neg == 0
-    assert res.pixels() == len(res) * 512 * 512
-    assert res.scale_inds.tolist() == [0, 1, 2]  # box 2 is valid twice
-    assert res.pixels(padded=False) == 2 * 512 * 512 + 409 * 512
-    assert res.pyramid_pixels() == 2400 * 3000 + 1333 * 1667 + 409 * 512
-    sub = res.select(res.scale_inds == 2)
-    assert len(sub) == 1 and sub.valid_inds[0].tolist() == [1]
-    assert sub.gt_chip[1, 2] == 0 and sub.gt_chip[0, 0] == -1

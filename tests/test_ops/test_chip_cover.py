@@ -1,5 +1,7 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
-"""chip_cover op (C++ / CUDA) against its numpy reference and the spec."""
+"""chip_cover op (C++ / CUDA, numpy fallback) against its numpy reference:
+hand-made covers, random inputs, input checks, memory, CUDA compiles. The
+reference itself is tested in test_chip_cover_ref.py."""
 import os
 import os.path as osp
 import shutil
@@ -11,7 +13,7 @@ import pytest
 import torch
 
 from mmsniper.ops import EXT_AVAILABLE, chip_cover, chip_cover_ref
-from mmsniper.ops.chip_cover_ref import axis_origins, candidate_priority
+from mmsniper.testing.chip_cover_cases import check_cover, random_boxes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NVCC = shutil.which('nvcc') or ('/usr/local/bin/nvcc' if osp.exists(
@@ -35,69 +37,6 @@ DEVICES = [
             not _ext_with_cuda(),
             reason='needs a GPU and mmsniper._ext built with CUDA')),
 ]
-
-
-def random_boxes(rng, n, width, height, smin=2., smax=600.):
-    """Log-uniform sizes, some boxes clustered, some sticking out."""
-    s = np.exp(rng.uniform(np.log(smin), np.log(smax), n))
-    ar = np.exp(rng.uniform(-0.6, 0.6, n))
-    bw, bh = s * ar, s / ar
-    clustered = rng.random(n) < 0.5
-    cx = np.where(clustered, rng.normal(width * 0.3, width * 0.05, n),
-                  rng.uniform(-10, width + 10, n))
-    cy = np.where(clustered, rng.normal(height * 0.6, height * 0.05, n),
-                  rng.uniform(-10, height + 10, n))
-    return np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2],
-                    axis=1).astype(np.float32)
-
-
-def spec_cover(boxes, width, height, chip, stride, seed):
-    """Transcription of spec 1.4 (dense containment, shuffled candidates,
-    first strict max): the slow definition both implementations follow."""
-    xs, ys = axis_origins(width, chip, stride), axis_origins(height, chip,
-                                                             stride)
-    cands = [(x, y, min(x + chip, width), min(y + chip, height)) for y in ys
-             for x in xs]
-    order = np.argsort(candidate_priority(seed, len(xs),
-                                          len(ys)).ravel())  # the shuffle
-    c = np.array(cands, dtype=np.float64)[order]
-    b = boxes.astype(np.float64)
-    inside = ((c[:, None, 0] <= b[None, :, 0]) & (b[None, :, 2] <= c[:, None,
-                                                                      2])
-              & (c[:, None, 1] <= b[None, :, 1])
-              & (b[None, :, 3] <= c[:, None, 3]))
-    uncovered = np.ones(len(boxes), bool)
-    chips, box_chip = [], np.full(len(boxes), -1, np.int64)
-    while True:
-        counts = (inside & uncovered).sum(axis=1)
-        best = 0
-        for k in range(len(c)):  # first strict max in shuffled order
-            if counts[k] > counts[best]:
-                best = k
-        if len(c) == 0 or counts[best] == 0:
-            break
-        hit = inside[best] & uncovered
-        box_chip[hit] = len(chips)
-        uncovered &= ~hit
-        chips.append(c[best])
-    return np.array(chips, np.int32).reshape(-1, 4), box_chip
-
-
-def check_cover(boxes, chips, box_chip, width, height, chip):
-    """Every box held by some chip position is covered, fully inside."""
-    b = boxes.astype(np.float64)
-    for i, j in enumerate(box_chip):
-        fits = (b[i, 0] >= 0 and b[i, 1] >= 0 and b[i, 2] <= width
-                and b[i, 3] <= height and b[i, 2] - b[i, 0] <= chip
-                and b[i, 3] - b[i, 1] <= chip)
-        if j < 0:
-            continue
-        x1, y1, x2, y2 = chips[j]
-        assert x1 <= b[i, 0] and b[i, 2] <= x2 and y1 <= b[i, 1] and \
-            b[i, 3] <= y2
-        assert fits
-    assert (chips[:, 2] - chips[:, 0] <= chip).all()
-    assert (chips[:, 3] - chips[:, 1] <= chip).all()
 
 
 # yapf: disable
@@ -136,71 +75,6 @@ def test_hand_made(case, backend):
         np.testing.assert_array_equal(chips,
                                       np.asarray(exp_chips).reshape(-1, 4))
         np.testing.assert_array_equal(box_chip, exp_assign)
-
-
-def test_prune_hand_made():
-    # the middle chip covers 4 boxes and is picked first; the chips for A
-    # and F cover its boxes too, so pruning drops it.
-    boxes = np.array([[10, 10, 12, 12], [60, 10, 62, 12], [90, 10, 92, 12],
-                      [110, 10, 112, 12], [140, 10, 142, 12],
-                      [145, 10, 160, 12]], np.float32)
-    for seed in range(5):
-        chips, box_chip = chip_cover_ref(boxes, 300, 100, 100, 50, seed)
-        assert chips[0].tolist() == [50, 0, 150, 100] and len(chips) == 3
-        pchips, pbox = chip_cover_ref(boxes, 300, 100, 100, 50, seed, True)
-        assert sorted(pchips.tolist()) == [[0, 0, 100, 100],
-                                           [100, 0, 200, 100]]
-        check_cover(boxes, pchips, pbox, 300, 100, 100)
-        assert (pbox >= 0).all()
-        if EXT_AVAILABLE:
-            out = chip_cover(boxes, 300, 100, 100, 50, seed, True,
-                             backend='ext')
-            np.testing.assert_array_equal(out[0], pchips)
-            np.testing.assert_array_equal(out[1], pbox)
-
-
-def test_reference_is_the_spec():
-    """The reference equals the dense transcription of spec 1.4."""
-    for seed in range(40):
-        rng = np.random.default_rng(seed)
-        width, height = (int(v) for v in rng.integers(50, 1600, 2))
-        chip = int(rng.choice([64, 200, 512]))
-        stride = int(rng.integers(4, chip // 2 + 1))
-        boxes = random_boxes(rng, int(rng.integers(0, 40)), width, height, 2,
-                             chip)
-        ref = chip_cover_ref(boxes, width, height, chip, stride, seed)
-        spec = spec_cover(boxes, width, height, chip, stride, seed)
-        np.testing.assert_array_equal(ref[0], spec[0])
-        np.testing.assert_array_equal(ref[1], spec[1])
-
-
-def test_priority_is_a_permutation():
-    for nx, ny in ((1, 1), (2, 1), (1, 3), (17, 5), (1000, 3), (64, 64),
-                   (130, 77)):
-        for seed in (0, 1, 2**62 + 7):
-            p = candidate_priority(seed, nx, ny)
-            assert p.shape == (ny, nx)
-            assert len(np.unique(p)) == nx * ny
-            assert p.max() < 2**32
-    a = candidate_priority(1, 100, 100)
-    assert not np.array_equal(a, candidate_priority(2, 100, 100))
-    np.testing.assert_array_equal(a, candidate_priority(1, 100, 100))
-
-
-def test_single_box_winner_is_uniform():
-    """For the candidates holding one box (a rectangle of the grid), each
-    is the winner about equally often over seeds, as with a full shuffle."""
-    boxes = np.array([[160, 100, 200, 140]], np.float32)
-    xs = axis_origins(400, 64, 8)  # holders: x in 136..160, y in 80..96
-    wins = np.zeros((3, 4), int)
-    n = 2400
-    for seed in range(n):
-        chips, _ = chip_cover_ref(boxes, 400, 400, 64, 8, seed)
-        ix = np.searchsorted(xs, chips[0, 0]) - np.searchsorted(xs, 136)
-        iy = np.searchsorted(xs, chips[0, 1]) - np.searchsorted(xs, 80)
-        wins[iy, ix] += 1
-    assert wins.sum() == n
-    assert wins.min() > n / 12 * 0.7 and wins.max() < n / 12 * 1.3
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -276,14 +150,6 @@ def test_fallback_without_extension(monkeypatch):
     np.testing.assert_array_equal(t[1].numpy(), exp[1])
     with pytest.raises(ValueError, match="backend='ext'"):
         chip_cover(boxes, 1000, 600, 512, 32, 3, backend='ext')
-
-
-@needs_ext
-def test_load_ext_names_missing_symbols():
-    from mmsniper.ops import load_ext
-    assert load_ext('_ext', ['chip_cover']).chip_cover is not None
-    with pytest.raises(ImportError, match='no_such_op'):
-        load_ext('_ext', ['chip_cover', 'no_such_op'])
 
 
 @pytest.mark.parametrize('kwargs, match', [
