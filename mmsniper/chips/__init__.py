@@ -22,7 +22,7 @@ from .scales import (DEFAULT_CHIP_SIZE, DEFAULT_SCALES, box_sizes,
 from .valid_ranges import (DEFAULT_VALID_RANGES, check_valid_ranges,
                            in_range_masks, normalize_valid_ranges,
                            open_bounds, valid_range_filter)
-from .tiles import tile_boxes, tile_grid
+from .uniform_tiles import tile_boxes, tile_grid
 
 __all__ = [
     'ChipResult', 'DEFAULT_CHIP_SIZE', 'DEFAULT_SCALES',

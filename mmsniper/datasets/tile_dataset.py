@@ -12,7 +12,7 @@ from mmengine.dataset import BaseDataset
 from mmdet.registry import DATASETS
 
 from ..chips.scales import scale_factor, scaled_size
-from ..chips.tiles import tile_boxes, tile_grid
+from ..chips.uniform_tiles import tile_boxes, tile_grid
 from ..utils.dataset_walk import locate_sample
 from .image_anns import ImageAnns
 from .wrapped_dataset import WrappedImagesMixin
@@ -27,14 +27,14 @@ class TileDataset(WrappedImagesMixin):
     Index ``i`` is one (image, scale, tile) triple. At each scale the image
     is resized by the scale's factor (:func:`~mmsniper.chips.scale_factor`:
     a factor, a long side or a ``(long, short)`` pair, as SNIPER's scales)
-    and covered by :func:`~mmsniper.chips.tiles.tile_grid` tiles
+    and covered by :func:`~mmsniper.chips.uniform_tiles.tile_grid` tiles
     (``tile_size`` with ``overlap``; the last row / column shifted back to
     the border). The list is fixed: built once from the annotations' image
     sizes, no image is read for it.
 
     Unlike SNIPER chips there are no valid ranges and no ignore regions:
     a tile trains on every box of which at least ``min_area_ratio`` of the
-    area lies in the tile (SAHI's rule, :func:`~mmsniper.chips.tiles.
+    area lies in the tile (SAHI's rule, :func:`~mmsniper.chips.uniform_tiles.
     tile_boxes`), clipped to the tile; the other boxes are removed from the
     sample's ``instances`` before its pipeline runs. Dataset-flagged boxes
     (crowd) go through as flagged, for ``SnipChipCrop``'s
