@@ -3,6 +3,7 @@
 unreadable, truncated, declared size against the file; directly on
 hand-made files, and named by image id and file through SniperDataset."""
 import os
+import os.path as osp
 
 import cv2
 import numpy as np

@@ -43,6 +43,17 @@ def test_save_and_load_round_trip(tmp_path):
     assert load_proposals(path) == {} and mmengine.load(path)['meta'] == {}
 
 
+def test_lists_are_saved_as_arrays_but_not_loaded(tmp_path):
+    path = str(tmp_path / 'p.pkl')
+    save_proposals(path, {1: [[0, 0, 1, 1]]})
+    np.testing.assert_array_equal(load_proposals(path)[1], [[0, 0, 1, 1, 0]])
+    _dump(path, {4: [[0, 0, 1, 1, 1]]})
+    with pytest.raises(ProposalFileError, match=re.escape(
+            f'proposal file {path}: image id 4 holds a list, expected a '
+            'numpy array [P, 5]')):
+        load_proposals(path)
+
+
 def test_load_the_dataset_ids_in_order(tmp_path):
     path = _dump(tmp_path / 'p.pkl', {'2': BOXES[:1], 1: BOXES, 7: BOXES})
     out = load_proposals(path, img_ids=[2, 1])
@@ -61,10 +72,9 @@ def test_load_the_dataset_ids_in_order(tmp_path):
 
 
 @pytest.mark.parametrize('boxes, needle', [
-    ([[0, 0, 1, 1, 1]], "image id 4 holds a list, expected a numpy array"),
     (np.zeros(5), r'image id 4 has proposals of shape \[5\], expected '
      r'\[P, 5\]'),
-    (np.zeros((2, 6)), r'shape \[2, 6\]'),
+    (np.zeros((2, 6)), r'image id 4 has proposals of shape \[2, 6\]'),
     (np.zeros((2, 5), bool), 'image id 4 has proposals of dtype bool'),
     (np.array([[0, 0, np.inf, 1]]), 'image id 4 has NaN or inf proposals'),
     (np.array([[0, 0, 1, 1, np.nan]]), 'image id 4 has NaN or inf'),

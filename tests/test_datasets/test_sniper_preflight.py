@@ -4,6 +4,7 @@ mixin's steps on hand-made reports, then on a tiny copy: bad images get
 no chip, bad boxes go and partly outside ones are clipped, the same for
 the chips and the pipeline, per leaf of a ConcatDataset."""
 import math
+import os
 from types import SimpleNamespace
 
 import numpy as np
