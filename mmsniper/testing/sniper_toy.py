@@ -17,6 +17,31 @@ SYN_CHIP_CFG = dict(
     valid_ranges=((-1, 64), (40, 160), (120, -1)),
     chip_size=256,
     stride=(28, 31))
+#: ``chip_cfg`` of the toy images: scale 2 for boxes under 24 px, scale 1
+#: (the whole image) for boxes from 40 px.
+TOY_CHIP_CFG = dict(
+    scales=(2.0, 1.0), valid_ranges=((-1, 24), (40, -1)), chip_size=64,
+    stride=16)
+#: Four 160 x 120 toy images (:func:`write_toy_coco` specs).
+TOY_IMAGES = [
+    # A: one box per scale, one box out of range at both scales
+    dict(w=160, h=120, boxes=[[10, 10, 26, 22], [60, 40, 110, 100],
+                              [120, 10, 150, 40]], labels=[0, 1, 0]),
+    dict(w=160, h=120, boxes=[]),  # B: no box
+    dict(w=160, h=120, boxes=[[20, 20, 80, 80]], crowd=[True]),  # C: crowd
+    dict(w=160, h=120, boxes=[[30, 30, 60, 60]]),  # D: out of range
+]
+
+
+def proposal_cluster(x0: float, y0: float, n: int = 30,
+                     seed: int = 0) -> np.ndarray:
+    """``n`` float32 ``[n, 5]`` proposals of about 10 px inside
+    ``[x0, x0 + 30]^2``."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 20, (n, 2)) + [x0, y0]
+    wh = rng.uniform(8, 10, (n, 2))
+    return np.concatenate([xy, xy + wh, rng.uniform(0, 1, (n, 1))],
+                          1).astype(np.float32)
 
 
 def write_toy_coco(root: str,

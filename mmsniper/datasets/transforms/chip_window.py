@@ -30,7 +30,8 @@ def chip_window(
             is not positive, an unknown flip direction.
     """
     h, w = results['img'].shape[:2]
-    chip = np.asarray(results['chip'], dtype=np.float64).reshape(-1)
+    # a copy: the flip below must not mirror the sample's own chip
+    chip = np.array(results['chip'], dtype=np.float64).reshape(-1)
     f = float(results['chip_factor'])
     assert chip.shape == (4, ) and np.isfinite(chip).all(), \
         f'chip must be 4 finite numbers x1y1x2y2, got {chip.tolist()}'

@@ -174,14 +174,6 @@ class TestSnipChipCrop(unittest.TestCase):
         assert (out['gt_seg_map'][:60, :100] == 3).all()
         assert (out['gt_seg_map'][60:] == 255).all()
 
-    def test_chip_outside_the_image_is_an_error(self):
-        for chip in [(150, 5, 250, 65), (-20, 5, 50, 65), (10, 60, 110, 120),
-                     (50, 5, 50, 65)]:
-            with pytest.raises(AssertionError, match='not inside the image'):
-                SnipChipCrop()(_results(chip=chip))
-        with pytest.raises(AssertionError, match='chip_factor'):
-            SnipChipCrop()(_results(chip_factor=0.0))
-
     def test_stale_valid_inds_are_an_error(self):
         with pytest.raises(AssertionError, match='do not index'):
             SnipChipCrop()(_results(valid=(7, )))
