@@ -56,8 +56,7 @@ class SniperRunner(Runner):
         vis = super().build_visualizer(visualizer)
         instances = Visualizer._instance_dict
         name = vis.instance_name
-        if instances.get(name, None) is vis:
-            instances.move_to_end(name)
-        else:
-            instances[name] = vis
+        if instances.get(name, None) is not vis:
+            instances[name] = vis  # keeps the position of a replaced one
+        instances.move_to_end(name)
         return vis

@@ -1,5 +1,5 @@
 """FocusFasterRCNN: losses with the FocusPixel head, predict with and
-without the map, FocusPixel-head-only training."""
+without the map (FocusPixel-head-only training: test_focus_two_stage.py)."""
 import pytest
 import torch
 
@@ -38,24 +38,3 @@ def test_focus_faster_rcnn_loss_and_predict(repo_root):
         out = model.predict(inputs, samples, with_focus=False)
     assert 'pred_focus_map' not in out[1]
 
-
-def test_focus_head_only_training(repo_root):
-    from mmdet.registry import MODELS
-    from mmengine.registry import init_default_scope
-
-    from mmsniper.testing import tiny_focus_detector_cfg
-    init_default_scope('mmdet')
-    cfg = tiny_focus_detector_cfg(repo_root)
-    cfg.train_cfg.focus_head_only = True
-    model = MODELS.build(cfg)
-    model.train()
-    assert not model.backbone.training and model.focus_head.training
-    trainable = {n.split('.')[0] for n, p in model.named_parameters()
-                 if p.requires_grad}
-    assert trainable == {'focus_head'}
-    samples = [focus_sample([[4, 4, 30, 30]])]
-    samples[0].set_metainfo(dict(batch_input_shape=(64, 64)))
-    losses = model.loss(torch.rand(1, 3, 64, 64), samples)
-    assert set(losses) == {'loss_focus'}
-    losses['loss_focus'].backward()
-    assert model.backbone.conv1.weight.grad is None

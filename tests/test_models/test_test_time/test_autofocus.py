@@ -253,9 +253,10 @@ def test_wrapper_around_wrapper_raises(focus_cfg, repo_root):
         MODELS.build(cfg.model)
 
 
-def test_single_scale_warning(focus_cfg, data, monkeypatch):
-    """FocusFasterRCNN.predict outside a wrapper warns once (single scale,
-    how to get AutoFocus); AutoFocusDetector never triggers it."""
+def test_wrapper_never_notes_single_scale(focus_cfg, data, monkeypatch):
+    """AutoFocusDetector runs its detector through raw_detections, never
+    FocusFasterRCNN.predict: no single-scale warning (the warning itself:
+    test_focus_two_stage.py)."""
     logged = []
     monkeypatch.setattr(ffr, '_state', dict(noted=False, wrapped=0))
     monkeypatch.setattr(
@@ -264,22 +265,6 @@ def test_single_scale_warning(focus_cfg, data, monkeypatch):
     torch.manual_seed(0)
     model = _model(focus_cfg, scales=[0.5, 1.0],
                    focus=dict(dilation=1, threshold=0.0, min_chip_cells=2))
-    model.test_step(data(64, 96))
-    assert logged == []  # raw_detections, never predict
-
-    def plain_batch():
-        d = data(64, 96)
-        d['data_samples'][0].set_metainfo(dict(scale_factor=(1., 1.)))
-        return d
-
-    with ffr.inside_test_time_wrapper():  # the fallback path of wrappers
-        model.module.test_step(plain_batch())
+    out = model.test_step(data(64, 96))[0]
+    assert out.scale_factors == [0.5, 1.0]
     assert logged == []
-    for _ in range(2):
-        out = model.module.test_step(plain_batch())[0]
-    assert 'pred_focus_map' in out
-    import logging
-    assert len(logged) == 1 and logged[0][1] == logging.WARNING
-    msg = logged[0][0]
-    assert 'single scale' in msg and '--tta' in msg
-    assert '_autofocus-test.py' in msg

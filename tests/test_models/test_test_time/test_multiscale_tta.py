@@ -1,4 +1,5 @@
-"""SNIPER multi-scale inference wrapper (spec 4): SniperMultiScaleTTA."""
+"""SNIPER multi-scale inference wrapper (spec 4): SniperMultiScaleTTA (its
+job runner: test_chip_runner.py)."""
 import os.path as osp
 
 import numpy as np
@@ -101,76 +102,6 @@ def test_soft_nms_merge_across_scales(plain_cfg, data, monkeypatch):
     # Gaussian soft-NMS (sigma 0.55): the duplicate decays by exp(-1/0.55)
     assert scores[0] == pytest.approx(0.9)
     assert scores[1] == pytest.approx(0.8 * np.exp(-1 / 0.55), rel=1e-4)
-
-
-def _spy_raw(monkeypatch, box=(10., 20., 30., 40.)):
-    """Replace raw_detections in the job runner: one fixed box (input px)
-    per input; records shapes and budgets."""
-    seen = []
-
-    def fake(det, inputs, samples, rpn_max=None, det_max=None,
-             score_floor=1e-3, with_focus=False):
-        seen.append(dict(shapes=[s.img_shape for s in samples],
-                         batch=tuple(inputs.shape), rpn_max=rpn_max,
-                         det_max=det_max))
-        dets = [(torch.tensor([box]), torch.tensor([0.5]),
-                 torch.tensor([1])) for _ in samples]
-        return dets, None
-
-    monkeypatch.setattr(tt_runner, 'raw_detections', fake)
-    return seen
-
-
-def test_run_jobs_maps_to_original(plain_cfg, monkeypatch):
-    model = _model(plain_cfg)
-    seen = _spy_raw(monkeypatch)
-    img = torch.zeros((3, 100, 200), dtype=torch.uint8)
-    jobs = (model.windows(0, 0, 0.5, (0., 0., 200., 100.), (50, 100),
-                          (1., 1.), 0., 0) +
-            model.windows(0, 0, 2.0, (40., 10., 120., 60.), (100, 160),
-                          (1., 1.), 0., 1))
-    res = model.run_jobs([img], jobs, batch_size=1)
-    # the biggest input runs first
-    assert [s['shapes'] for s in seen] == [[(100, 160)], [(50, 100)]]
-    assert seen[0]['batch'] == (1, 3, 128, 160)  # padded to 32
-    # input px -> + window origin -> / factor
-    assert res[0].bboxes.tolist() == [[20., 40., 60., 80.]]
-    assert res[1].bboxes.tolist() == [[45., 20., 55., 30.]]
-    assert res[1].pixels == 100 * 160 and res[0].pixels == 50 * 100
-
-
-def test_budgets_per_input_pixels(plain_cfg, monkeypatch):
-    model = _model(plain_cfg, rpn_budget=dict(per_mpix=1e4, min=5, max=30),
-                   det_budget=dict(per_mpix=5e3, min=3, max=12))
-    seen = _spy_raw(monkeypatch)
-    img = torch.zeros((3, 64, 64), dtype=torch.uint8)
-    jobs = []
-    for side in (64, 32, 8):
-        jobs += model.windows(0, 0, 1.0, (0., 0., side, side), (side, side),
-                              (1., 1.), 0., 0)
-    model.run_jobs([img], jobs, batch_size=1)
-    # 4096 px: 41 -> 30 proposals, 20 -> 12 candidates; 1024 px: 10, 5;
-    # 64 px: 1 -> 5, 0 -> 3
-    assert [(s['rpn_max'], s['det_max']) for s in seen] == [(30, 12),
-                                                             (10, 5), (5, 3)]
-    plain = _model(plain_cfg)
-    seen.clear()
-    plain.run_jobs([img], jobs[:1], batch_size=1)
-    assert seen[0]['rpn_max'] is None and seen[0]['det_max'] is None
-
-
-def test_tile_chips_keep_image_borders(plain_cfg):
-    """A tile reaching the image border keeps it as a border (not pruned
-    there), also when the whole-image window is floor(side * f) wide."""
-    model = _model(plain_cfg, tile=dict(size=64, overlap=16,
-                                        border_margin=8))
-    jobs = model.windows(0, 0, 0.1, (0., 0., 1005., 300.), (30, 100),
-                         (1., 1.), 0., 0)
-    assert len(jobs) == 2
-    assert jobs[0].chip[0] == 0 and jobs[-1].chip[2] == 1005.
-    assert jobs[0].chip[2] == pytest.approx(580.)
-    assert jobs[-1].chip[0] == pytest.approx(420.)
-    assert all(j.prune == pytest.approx(80.) for j in jobs)  # 8 / 0.1
 
 
 def test_loads_plain_detector_checkpoint(plain_cfg):
