@@ -1,9 +1,31 @@
 """Fixtures shared by the whole suite."""
-import os
+import functools
 import os.path as osp
 
+import mmengine.config.utils as _mmengine_cfg_utils
 import pytest
 import torch
+
+# mmengine re-reads the ~300 metafiles of mmdet's model index on every
+# Config.fromfile of a config with an `mmdet::<model>/<name>.py` base
+# (~0.3 s each); the suite builds configs hundreds of times, so its reads of
+# those yaml files (only read, never changed) are cached here.
+_load_file = _mmengine_cfg_utils.load
+
+
+@functools.lru_cache(maxsize=None)
+def _load_metafile(path: str):
+    return _load_file(path)
+
+
+def _load_cached(file, *args, **kwargs):
+    if isinstance(file, str) and file.endswith('.yml') and not (args
+                                                               or kwargs):
+        return _load_metafile(file)
+    return _load_file(file, *args, **kwargs)
+
+
+_mmengine_cfg_utils.load = _load_cached
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -15,9 +15,7 @@ _base_ = [
 model = dict(
     backbone=dict(
         depth=101,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet101')),
+        norm_eval=False,  # BatchNorm trained (mmdet's norm_cfg: BN, grads)
+        init_cfg=dict(checkpoint='torchvision://resnet101')),
     train_cfg=dict(
         assigner=dict(_delete_=True, **_base_.sniper_retinanet_assigner)))

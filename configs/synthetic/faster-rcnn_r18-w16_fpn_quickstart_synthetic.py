@@ -10,8 +10,8 @@ _base_ = [
 # ---------------- frequently changed parameters ----------------
 max_iters = 180           # training length (iterations of batch 4 crops)
 base_lr = 2e-3            # AdamW, from scratch with trained BatchNorm
-img_scale = (704, 704)    # images are resized to fit, then cropped
 crop_size = (384, 384)    # training crops of the resized image
+# (the resize scale, train and test: the dataset base's img_scale, 704)
 # ----------------------------------------------------------------
 
 # FPN levels P3-P7 (strides 8-128): dropping P2 halves the step time on CPU;
@@ -50,7 +50,7 @@ log_processor = dict(by_epoch=False)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='Resize', scale=_base_.img_scale, keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, allow_negative_crop=False),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')

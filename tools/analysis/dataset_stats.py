@@ -9,7 +9,7 @@ Example::
 Prints, per split, the image count, boxes per image, a histogram of box
 size ``sqrt(w * h)`` in log bins (8-16-32-64-128-256-600) and how much of
 the image area holds the small objects. The logic lives in
-:mod:`mmsniper.datasets.synthetic.stats`.
+:mod:`mmsniper.datasets.synthetic.scale_stats`.
 """
 import argparse
 import os.path as osp
@@ -19,7 +19,7 @@ from typing import Tuple
 import numpy as np
 
 from mmsniper.datasets.synthetic import SPLITS, ann_file
-from mmsniper.datasets.synthetic.stats import (SIZE_BINS, dataset_stats,
+from mmsniper.datasets.synthetic.scale_stats import (SIZE_BINS, dataset_stats,
                                                format_stats)
 from mmsniper.utils.io import atomic_write
 

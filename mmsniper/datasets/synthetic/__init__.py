@@ -22,7 +22,7 @@ from .generator import (FORMAT_VERSION, FORMAT_VERSIONS, Scene, ann_file,
 from .presets import PRESETS, SPLITS, SyntheticPreset, get_preset
 from .render import CLASS_NAMES, CLASSES
 from .scene import visible_polygons
-from .stats import dataset_stats, split_stats
+from .scale_stats import dataset_stats, split_stats
 
 __all__ = [
     'CLASSES', 'CLASS_NAMES', 'FORMAT_VERSION', 'FORMAT_VERSIONS', 'PRESETS',

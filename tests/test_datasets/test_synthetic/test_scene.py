@@ -13,7 +13,7 @@ from mmsniper.datasets.synthetic.scene import (FORMAT_VERSION,
                                                check_format_version,
                                                generate_image, image_seed,
                                                render_scene, visible_polygons)
-from mmsniper.datasets.synthetic.stats import split_stats
+from mmsniper.datasets.synthetic.scale_stats import split_stats
 from mmsniper.testing.masks import coco_polygon_mask
 
 

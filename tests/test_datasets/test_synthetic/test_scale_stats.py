@@ -1,15 +1,12 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """Scale statistics of a COCO dataset
-(:mod:`mmsniper.datasets.synthetic.stats`) on hand-made COCO dicts.
-
-Named test_synthetic_stats.py, not test_stats.py: test_chips/ holds the
-tests of ``mmsniper/chips/stats.py`` under that name."""
+(:mod:`mmsniper.datasets.synthetic.scale_stats`) on hand-made COCO dicts."""
 import json
 import math
 
 import numpy as np
 
-from mmsniper.datasets.synthetic.stats import (SIZE_BINS, _cell_share,
+from mmsniper.datasets.synthetic.scale_stats import (SIZE_BINS, _cell_share,
                                                dataset_stats, format_stats,
                                                size_bin_labels, split_stats)
 

@@ -1,9 +1,7 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """The command-line tools over the synthetic dataset
-(``tools/misc/generate_synthetic.py``, ``tools/analysis/dataset_stats.py``).
-
-The package's own tests mirror it in test_synthetic/; these two belong
-with the tool tests (tests/test_tools/), where they can move."""
+(``tools/misc/generate_synthetic.py``, ``tools/analysis/dataset_stats.py``); the package's own tests
+are in tests/test_datasets/test_synthetic/."""
 import importlib.util
 import os
 import os.path as osp
