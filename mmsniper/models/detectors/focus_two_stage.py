@@ -15,6 +15,12 @@ from .focus_head_mixin import (SINGLE_SCALE_NOTE,  # noqa: F401
                                FocusHeadMixin, _note_single_scale,
                                inside_test_time_wrapper)
 
+#: the single-scale note and its context are re-exported from here, their
+#: home before the one-stage detectors shared them
+__all__ = [
+    'FocusTwoStageMixin', 'SINGLE_SCALE_NOTE', 'inside_test_time_wrapper'
+]
+
 
 class FocusTwoStageMixin(FocusHeadMixin):
     """A :class:`~mmsniper.models.FocusPixelHead` on an mmdet two-stage

@@ -12,9 +12,8 @@ raw per-class boxes and scores (``rcnn_test_cfg=None``, mmdet's own
 One-stage detectors with an mmdet dense head (RetinaNet, ATSS, ...) give
 their raw per-class candidates through :mod:`.raw_predict_dense`, and with
 a FocusPixel head (FocusRetinaNet, FocusATSS) their maps from the same
-features. Other
-detectors fall back to their ``predict`` (their NMS applies), with a note
-logged once.
+features. Other detectors fall back to their ``predict`` (their NMS
+applies), with a note logged once.
 
 Shape shorthands: ``B`` inputs, ``N`` candidates, ``C`` classes.
 """
