@@ -31,7 +31,8 @@ def _cfg(name: str) -> Config:
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_autofocus_config(path):
     cfg = resolve_sniper_block(Config.fromfile(path))
-    assert cfg.model.type in ('FocusFasterRCNN', 'FocusMaskRCNN')
+    assert cfg.model.type in ('FocusFasterRCNN', 'FocusMaskRCNN',
+                              'FocusRetinaNet', 'FocusATSS')
     assert cfg.model.focus_head.type == 'FocusPixelHead'
     assert cfg.train_dataloader.dataset.type == 'SniperDataset'
     # the FocusPixel labels are painted from every box of the chip, those
@@ -41,6 +42,10 @@ def test_autofocus_config(path):
     from mmdet.registry import TRANSFORMS
     assert 'chip_focus_bboxes' in TRANSFORMS.build(pack).meta_keys
     assert cfg.model.focus_head.get('use_ignored_instances', True)
+    # the stride-16 level: P4 of P2-P6 (two-stage), of P3-P7 (one-stage)
+    one_stage = cfg.model.type in ('FocusRetinaNet', 'FocusATSS')
+    assert cfg.model.focus_head.stride == 16
+    assert cfg.model.focus_head.in_index == (1 if one_stage else 2)
     # --tta: AutoFocus (configs/_base_/tta/autofocus.py) on the original
     # image, with the `sniper` block's budgets
     assert cfg.tta_model.type == 'AutoFocusDetector'

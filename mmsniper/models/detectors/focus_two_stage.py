@@ -3,53 +3,26 @@
 :class:`FocusTwoStageMixin`, shared by :class:`~mmsniper.models.
 FocusFasterRCNN` and :class:`~mmsniper.models.FocusMaskRCNN`.
 """
-import contextlib
 import copy
-import logging
-from typing import Iterator, Optional
+from typing import Optional
 
 import torch
-from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
-from mmengine.logging import print_log
-from mmengine.structures import PixelData
 from torch import Tensor
 
-#: What :meth:`FocusFasterRCNN.predict` logs (once per process) when it runs
-#: outside a test-time wrapper.
-SINGLE_SCALE_NOTE = (
-    '{name}.predict runs the detector at a single scale (the input as the '
-    'pipeline gives it): this is not AutoFocus inference, the FocusPixel '
-    'map only comes along as pred_focus_map. For AutoFocus (coarse scale '
-    'on the whole image, finer scales on FocusChips) test with --tta '
-    '(tools/test.py CONFIG CKPT --tta, the config\'s tta_model '
-    'AutoFocusDetector) or use the *_autofocus-test.py config, e.g. '
-    'configs/autofocus/'
-    'autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py')
-_state = dict(noted=False, wrapped=0)
+from .focus_head_mixin import (SINGLE_SCALE_NOTE,  # noqa: F401
+                               FocusHeadMixin, _note_single_scale,
+                               inside_test_time_wrapper)
+
+#: the single-scale note and its context are re-exported from here, their
+#: home before the one-stage detectors shared them
+__all__ = [
+    'FocusTwoStageMixin', 'SINGLE_SCALE_NOTE', 'inside_test_time_wrapper'
+]
 
 
-@contextlib.contextmanager
-def inside_test_time_wrapper() -> Iterator[None]:
-    """Calls of :meth:`FocusFasterRCNN.predict` inside this context come
-    from a multi-scale wrapper (no single-scale warning)."""
-    _state['wrapped'] += 1
-    try:
-        yield
-    finally:
-        _state['wrapped'] -= 1
-
-
-def _note_single_scale(name: str) -> None:
-    if _state['noted'] or _state['wrapped']:
-        return
-    _state['noted'] = True
-    print_log(SINGLE_SCALE_NOTE.format(name=name), logger='current',
-              level=logging.WARNING)
-
-
-class FocusTwoStageMixin:
+class FocusTwoStageMixin(FocusHeadMixin):
     """A :class:`~mmsniper.models.FocusPixelHead` on an mmdet two-stage
     detector (put it before the detector class in the bases:
     ``class FocusFasterRCNN(FocusTwoStageMixin, FasterRCNN)``).
@@ -100,27 +73,7 @@ class FocusTwoStageMixin:
             test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.focus_head = MODELS.build(focus_head)
-        self.focus_head_only = bool(
-            (train_cfg or {}).get('focus_head_only', False))
-        if self.focus_head_only:
-            for name, child in self.named_children():
-                if name not in ('focus_head', 'data_preprocessor'):
-                    child.requires_grad_(False)
-
-    def train(self, mode: bool = True) -> 'FocusTwoStageMixin':
-        """With ``train_cfg.focus_head_only`` everything but the focus
-        head stays in eval mode (frozen BatchNorm statistics)."""
-        super().train(mode)
-        if self.focus_head_only:
-            for name, child in self.named_children():
-                if name != 'focus_head':
-                    child.eval()
-        return self
-
-    @property
-    def with_focus_head(self) -> bool:
-        return getattr(self, 'focus_head', None) is not None
+        self._init_focus_head(focus_head, train_cfg, self.rpn_head)
 
     def loss(self, batch_inputs: Tensor,
              batch_data_samples: SampleList) -> dict:
@@ -128,9 +81,8 @@ class FocusTwoStageMixin:
         ``loss_focus``, on one feature extraction; only ``loss_focus`` with
         ``train_cfg.focus_head_only``."""
         if self.focus_head_only:
-            with torch.no_grad():
-                x = self.extract_feat(batch_inputs)
-            return self.focus_head.loss(x, batch_data_samples)
+            return self._focus_head_only_loss(batch_inputs,
+                                              batch_data_samples)
         x = self.extract_feat(batch_inputs)
         losses = dict()
         proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
@@ -148,11 +100,6 @@ class FocusTwoStageMixin:
             self.roi_head.loss(x, rpn_results_list, batch_data_samples))
         losses.update(self.focus_head.loss(x, batch_data_samples))
         return losses
-
-    def predict_focus(self, x, batch_data_samples: SampleList) -> list:
-        """FocusPixel maps ``(h, w)`` of a batch from its features."""
-        metas = [s.metainfo for s in batch_data_samples]
-        return self.focus_head.predict(x, metas, rescale=False)
 
     def predict(self,
                 batch_inputs: Tensor,
@@ -181,13 +128,4 @@ class FocusTwoStageMixin:
             x, rpn_results_list, batch_data_samples, rescale=rescale)
         batch_data_samples = self.add_pred_to_datasample(
             batch_data_samples, results_list)
-        if with_focus is None:
-            with_focus = self.test_cfg.get('with_focus', True) \
-                if self.test_cfg is not None else True
-        if with_focus:
-            maps = self.predict_focus(x, batch_data_samples)
-            for sample, prob in zip(batch_data_samples, maps):
-                sample.pred_focus_map = PixelData(
-                    prob=prob[None], metainfo=dict(
-                        stride=self.focus_head.stride))
-        return batch_data_samples
+        return self._add_focus_maps(x, batch_data_samples, with_focus)

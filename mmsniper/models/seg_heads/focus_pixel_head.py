@@ -49,7 +49,8 @@ class FocusPixelHead(BaseSemanticHead):
         feat_channels (int): Channels of the two hidden convs. Defaults to
             256.
         in_index (int): Level of a multi-level input (tuple) to use.
-            Defaults to 2 (P4, stride 16, of an FPN starting at P2).
+            Defaults to 2 (P4, stride 16, of an FPN starting at P2; on the
+            P3-P7 FPN of one-stage detectors P4 is 1).
         stride (int): Input pixels per cell of that level. Defaults to 16.
         dc_low (float): See :func:`focus_pixel_labels`. Defaults to 5.
         small_thresh (float): See :func:`focus_pixel_labels`. Defaults to

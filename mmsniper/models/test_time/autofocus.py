@@ -20,7 +20,7 @@ from ...chips.scales import scale_factor, scaled_size
 from ...chips.valid_ranges import check_valid_ranges, valid_range_filter
 from ...utils.checks import check_keys
 from .autofocus_utils import (SNAP_PX, clip_chips,  # noqa: F401
-                              require_focus_weights)
+                              no_focus_head_error, require_focus_weights)
 from .base import (COMMON_KEYS, ChipTestMixin, check_backbone_stub,
                    check_not_wrapper)
 from .cfg_check import check_scale_order
@@ -40,8 +40,9 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
     """AutoFocus: multi-scale inference on FocusChips only.
 
     1. The coarsest scale runs on the whole image; the inner detector
-       (with a FocusPixel head, e.g. :class:`FocusFasterRCNN`) gives
-       candidates and a FocusPixel map.
+       (with a FocusPixel head: :class:`FocusFasterRCNN`,
+       :class:`FocusMaskRCNN`, or the one-stage :class:`FocusRetinaNet`,
+       :class:`FocusATSS`) gives candidates and a FocusPixel map.
     2. :func:`~mmsniper.chips.focus.focus_chips` (on the map's device)
        turns each map into FocusChips; only these chips, cut from the
        original image on the device and resized by the next scale's factor,
@@ -119,11 +120,7 @@ class AutoFocusDetector(ChipTestMixin, BaseTTAModel):
         self._init_runner(cfg, where)
         head = getattr(self.module, 'focus_head', None)
         if head is None:
-            raise ValueError(
-                'AutoFocusDetector needs a detector with a FocusPixel head '
-                f'(module.focus_head, e.g. FocusFasterRCNN), got '
-                f'{type(self.module).__name__}; train one with '
-                'configs/autofocus/*.py or use SniperMultiScaleTTA')
+            raise no_focus_head_error(self.module)
         head._register_load_state_dict_pre_hook(require_focus_weights,
                                                 with_module=True)
         if 'scales' in cfg:

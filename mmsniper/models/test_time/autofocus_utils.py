@@ -1,7 +1,8 @@
 # Copyright (c) mmsniper contributors. All rights reserved.
 """Helpers of :class:`~mmsniper.models.test_time.AutoFocusDetector`: the
-FocusChips of a map clipped to the image (:func:`clip_chips`) and the load
-pre-hook that refuses a checkpoint without FocusPixel head weights
+FocusChips of a map clipped to the image (:func:`clip_chips`), the error of
+a detector without a FocusPixel head (:func:`no_focus_head_error`) and the
+load pre-hook that refuses a checkpoint without FocusPixel head weights
 (:func:`require_focus_weights`)."""
 import numpy as np
 
@@ -63,3 +64,25 @@ def require_focus_weights(module, state_dict: dict, prefix: str,
             'model trained with a FocusPixel head (configs/autofocus/), or '
             'test a SNIPER checkpoint with the full pyramid (tta_model of '
             'configs/_base_/tta/sniper_pyramid.py)')
+
+
+def no_focus_head_error(detector) -> ValueError:
+    """The error of an AutoFocus wrapper around ``detector``, which has no
+    ``focus_head``: names the detector and its registered FocusPixel twin
+    (``RetinaNet`` -> ``FocusRetinaNet``) when there is one."""
+    from mmdet.registry import MODELS
+    name = type(detector).__name__
+    twin = f'Focus{name}'
+    try:
+        known = MODELS.get(twin) is not None
+    except Exception:  # noqa: BLE001 - a registry lookup error: no twin
+        known = False
+    use = (f'use {twin} (the same detector with a FocusPixel head)'
+           if known else 'use FocusFasterRCNN, FocusMaskRCNN, '
+           'FocusRetinaNet or FocusATSS')
+    return ValueError(
+        'AutoFocusDetector needs a detector with a FocusPixel head '
+        f'(module.focus_head), got {name}, which has none: its FocusPixel '
+        'maps choose the FocusChips. '
+        f'{use}, trained with a configs/autofocus/*.py config, or test '
+        f'{name} with the full pyramid (SniperMultiScaleTTA)')

@@ -10,9 +10,10 @@ runs the RPN with the given proposal budget and asks the RoI head for its
 raw per-class boxes and scores (``rcnn_test_cfg=None``, mmdet's own
 "aug test" path), then keeps every ``(RoI, class)`` above the score floor.
 One-stage detectors with an mmdet dense head (RetinaNet, ATSS, ...) give
-their raw per-class candidates through :mod:`.raw_predict_dense`. Other
-detectors fall back to their ``predict`` (their NMS applies), with a note
-logged once.
+their raw per-class candidates through :mod:`.raw_predict_dense`, and with
+a FocusPixel head (FocusRetinaNet, FocusATSS) their maps from the same
+features. Other detectors fall back to their ``predict`` (their NMS
+applies), with a note logged once.
 
 Shape shorthands: ``B`` inputs, ``N`` candidates, ``C`` classes.
 """
@@ -29,9 +30,9 @@ from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 from torch import Tensor
 
-from ..detectors.focus_two_stage import inside_test_time_wrapper
+from ..detectors.focus_head_mixin import inside_test_time_wrapper
 from .instance_masks import candidate_mask_probs
-from .raw_predict_dense import raw_dense_detections, supports_raw_dense
+from .raw_predict_dense import dense_candidates, supports_raw_dense
 
 Dets = Tuple[Tensor, Tensor, Tensor]  # (N, 4), (N, ), (N, )
 _NOTED = set()
@@ -119,9 +120,15 @@ def raw_detections(detector,
             'BBoxHead and a mask head (e.g. Mask R-CNN); set with_mask=False '
             'in the wrapper settings for boxes only')
     if not supports_raw(detector):
-        if supports_raw_dense(detector) and not with_focus:
-            return raw_dense_detections(detector, inputs, samples, det_max,
-                                        score_floor), None
+        if supports_raw_dense(detector) and (
+                not with_focus or hasattr(detector, 'predict_focus')):
+            # one-stage: the candidates and (FocusRetinaNet, FocusATSS)
+            # the FocusPixel maps of one feature pass
+            x = detector.extract_feat(inputs)
+            maps = detector.predict_focus(x, samples) if with_focus \
+                else None
+            return dense_candidates(detector, x, samples, det_max,
+                                    score_floor), maps
         _note_once(detector)
         with inside_test_time_wrapper():
             if with_focus:

@@ -41,12 +41,36 @@ def raw_dense_detections(detector,
                          samples: SampleList,
                          det_max: Optional[int] = None,
                          score_floor: float = 1e-3) -> List[Dets]:
-    """Candidates of a preprocessed batch, in input pixels, without NMS.
+    """Candidates of a preprocessed batch, in input pixels, without NMS:
+    :func:`dense_candidates` of its features.
 
     Args:
         detector (SingleStageDetector): See :func:`supports_raw_dense`.
         inputs (Tensor): ``(B, C, H, W)`` from the detector's data
             preprocessor.
+        samples (list[DetDataSample]): Their samples (``img_shape`` etc.).
+        det_max (int, optional): See :func:`dense_candidates`.
+        score_floor (float): See :func:`dense_candidates`.
+
+    Returns:
+        list[tuple]: One ``(bboxes (N, 4), scores (N, ), labels (N, ))`` per
+        input.
+    """
+    return dense_candidates(detector, detector.extract_feat(inputs),
+                            samples, det_max, score_floor)
+
+
+def dense_candidates(detector,
+                     x: Tuple[Tensor, ...],
+                     samples: SampleList,
+                     det_max: Optional[int] = None,
+                     score_floor: float = 1e-3) -> List[Dets]:
+    """Candidates of a batch from its FPN features ``x``, in input pixels,
+    without NMS (a FocusPixel head can run on the same ``x``).
+
+    Args:
+        detector (SingleStageDetector): See :func:`supports_raw_dense`.
+        x (tuple[Tensor]): ``detector.extract_feat`` of the batch.
         samples (list[DetDataSample]): Their samples (``img_shape`` etc.).
         det_max (int, optional): Candidates kept per input, the best
             scores. The head pre-selects per level its ``nms_pre`` best
@@ -66,7 +90,6 @@ def raw_dense_detections(detector,
     cfg.score_thr = float(score_floor)
     if det_max is not None and 0 < cfg.get('nms_pre', -1) < det_max:
         cfg.nms_pre = int(det_max)
-    x = detector.extract_feat(inputs)
     metas = [s.metainfo for s in samples]
     results = head.predict_by_feat(
         *head(x), batch_img_metas=metas, cfg=cfg, rescale=False,

@@ -8,7 +8,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config, ConfigDict
 
-from mmsniper.models.detectors import focus_two_stage as ffr
+from mmsniper.models.detectors import focus_head_mixin as ffr
 from mmsniper.models.test_time import AutoFocusDetector, ChipDets
 from mmsniper.models.test_time import chip_runner as tt_runner
 
