@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import mmsniper  # noqa: F401
-from mmsniper.models.detectors import focus_two_stage as ffr
+from mmsniper.models.detectors import focus_head_mixin as ffr
 from mmsniper.testing import focus_sample, tiny_focus_detector_cfg
 
 pytestmark = pytest.mark.usefixtures('single_thread')
