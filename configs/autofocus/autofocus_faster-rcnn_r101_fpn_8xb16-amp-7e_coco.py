@@ -23,9 +23,4 @@ model = dict(
         rcnn=dict(score_thr=1e-3, max_per_img=300)))
 
 # --tta: AutoFocus with the spec's COCO settings (../_base_/tta/autofocus.py)
-tta_model = dict(
-    _delete_=True,
-    type='AutoFocusDetector',
-    autofocus_cfg=dict(
-        _base_.autofocus_tta_model.autofocus_cfg,
-        chips_per_batch=(8, 8, 2)))
+tta_model = dict(_delete_=True, **_base_.autofocus_tta_model)

@@ -7,7 +7,7 @@ _base_ = './autofocus_mask-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
 _pyramid = dict(
     type='SniperMultiScaleTTA',
     tta_cfg=dict(
-        _base_.autofocus_tta_model.autofocus_cfg,
+        _base_.autofocus_synthetic_tta_model.autofocus_cfg,
         scales=_base_.sniper.scales,
         valid_ranges=_base_.sniper.test_valid_ranges,
         rpn_budget=_base_.sniper.test_rpn_budget,

@@ -16,9 +16,4 @@ model = dict(
     # spec 5.1's labels on P4, stride 16: in_index=1 of the P3-P7 FPN
     focus_head=dict(_base_.focus_pixel_head, in_index=1))
 
-tta_model = dict(
-    _delete_=True,
-    type='AutoFocusDetector',
-    autofocus_cfg=dict(
-        _base_.autofocus_tta_model.autofocus_cfg,
-        chips_per_batch=(8, 8, 2)))
+tta_model = dict(_delete_=True, **_base_.autofocus_tta_model)

@@ -25,5 +25,5 @@ autofocus_tta_model = dict(
         score_floor=1e-3,
         max_per_img=200,
         max_per_mpix=100,
-        chips_per_batch=1,
+        chips_per_batch=(8, 8, 2),  # chips per detector call, per scale (GPU)
         tile=dict(size=2048, overlap=256, border_margin=8)))

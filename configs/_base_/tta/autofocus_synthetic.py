@@ -27,7 +27,8 @@ autofocus_synthetic_tta_model = dict(
         # and minimum chip side k in cells of the current scale (spec 5.3);
         # the operating points of docs/benchmarks.md
         focus=(dict(dilation=3, threshold=0.2, min_chip_cells=3),
-               dict(dilation=3, threshold=0.2, min_chip_cells=8))))
+               dict(dilation=3, threshold=0.2, min_chip_cells=8)),
+        chips_per_batch=1))  # one chip per call on the CPU
 # the model of the *_autofocus-test.py leaves (with their `module`): this
 # wrapper with the `sniper` block's budgets (the config adds them: this base
 # does not see the block; a runner rewrites them from the block:

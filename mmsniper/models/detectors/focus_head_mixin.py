@@ -90,7 +90,40 @@ class FocusHeadMixin:
     """The FocusPixel head of a detector: built by
     :meth:`_init_focus_head`, frozen detector with
     ``train_cfg.focus_head_only``, maps attached by :meth:`_add_focus_maps`.
+
+    A subclass mixin names the head with the FPN levels' priors
+    (:attr:`prior_head_name`) and gives the detector's own losses on the
+    features (:meth:`detector_loss`).
+
+    Args:
+        focus_head (dict): Config of the FocusPixel head.
+        **kwargs: The detector's own arguments.
     """
+
+    #: the head whose prior generator gives the FPN levels' strides
+    prior_head_name = 'bbox_head'
+
+    def __init__(self, *, focus_head: ConfigType, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._init_focus_head(focus_head, kwargs.get('train_cfg'),
+                              getattr(self, self.prior_head_name, None))
+
+    def detector_loss(self, x: tuple, batch_data_samples: SampleList) -> dict:
+        """The detector's losses on the features ``x``."""
+        raise NotImplementedError
+
+    def loss(self, batch_inputs: Tensor,
+             batch_data_samples: SampleList) -> dict:
+        """The detector's losses (:meth:`detector_loss`) plus
+        ``loss_focus``, on one feature extraction; only ``loss_focus`` with
+        ``train_cfg.focus_head_only``."""
+        if self.focus_head_only:
+            return self._focus_head_only_loss(batch_inputs,
+                                              batch_data_samples)
+        x = self.extract_feat(batch_inputs)
+        losses = self.detector_loss(x, batch_data_samples)
+        losses.update(self.focus_head.loss(x, batch_data_samples))
+        return losses
 
     def _init_focus_head(self, focus_head: ConfigType,
                          train_cfg: OptConfigType, prior_head) -> None:

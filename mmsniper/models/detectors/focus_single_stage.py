@@ -14,7 +14,6 @@ strides raises (:func:`~.focus_head_mixin.check_focus_level`).
 from typing import Optional
 
 from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from .focus_head_mixin import FocusHeadMixin, _note_single_scale
@@ -47,37 +46,10 @@ class FocusSingleStageMixin(FocusHeadMixin):
         Other args: as the detector's (``RetinaNet``, ``ATSS``).
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 neck: ConfigType,
-                 bbox_head: ConfigType,
-                 focus_head: ConfigType,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            bbox_head=bbox_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self._init_focus_head(focus_head, train_cfg, self.bbox_head)
-
-    def loss(self, batch_inputs: Tensor,
-             batch_data_samples: SampleList) -> dict:
-        """Dense-head losses (as ``SingleStageDetector.loss``) plus
-        ``loss_focus``, on one feature extraction; only ``loss_focus`` with
-        ``train_cfg.focus_head_only``."""
-        if self.focus_head_only:
-            return self._focus_head_only_loss(batch_inputs,
-                                              batch_data_samples)
-        x = self.extract_feat(batch_inputs)
-        losses = self.bbox_head.loss(x, batch_data_samples)
-        losses.update(self.focus_head.loss(x, batch_data_samples))
-        return losses
+    def detector_loss(self, x: tuple,
+                      batch_data_samples: SampleList) -> dict:
+        """The dense head's losses (as ``SingleStageDetector.loss``)."""
+        return self.bbox_head.loss(x, batch_data_samples)
 
     def predict(self,
                 batch_inputs: Tensor,
@@ -85,16 +57,8 @@ class FocusSingleStageMixin(FocusHeadMixin):
                 rescale: bool = True,
                 with_focus: Optional[bool] = None) -> SampleList:
         """Detections (as ``SingleStageDetector.predict``) plus
-        ``pred_focus_map`` per sample.
-
-        Args:
-            with_focus (bool, optional): Run the FocusPixel head. Defaults
-                to ``test_cfg.get('with_focus', True)``.
-
-        Returns:
-            list[DetDataSample]: With ``pred_instances`` and (with the
-            head) ``pred_focus_map``.
-        """
+        ``pred_focus_map`` per sample (``with_focus``: run the FocusPixel
+        head, default ``test_cfg.get('with_focus', True)``)."""
         _note_single_scale(type(self).__name__)
         x = self.extract_feat(batch_inputs)
         results_list = self.bbox_head.predict(

@@ -8,7 +8,6 @@ from typing import Optional
 
 import torch
 from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from .focus_head_mixin import (SINGLE_SCALE_NOTE,  # noqa: F401
@@ -54,36 +53,11 @@ class FocusTwoStageMixin(FocusHeadMixin):
         Other args: as the detector's (``FasterRCNN``, ``MaskRCNN``).
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 rpn_head: ConfigType,
-                 roi_head: ConfigType,
-                 train_cfg: ConfigType,
-                 test_cfg: ConfigType,
-                 focus_head: ConfigType,
-                 neck: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            rpn_head=rpn_head,
-            roi_head=roi_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self._init_focus_head(focus_head, train_cfg, self.rpn_head)
+    prior_head_name = 'rpn_head'
 
-    def loss(self, batch_inputs: Tensor,
-             batch_data_samples: SampleList) -> dict:
-        """Two-stage losses (as ``TwoStageDetector.loss``) plus
-        ``loss_focus``, on one feature extraction; only ``loss_focus`` with
-        ``train_cfg.focus_head_only``."""
-        if self.focus_head_only:
-            return self._focus_head_only_loss(batch_inputs,
-                                              batch_data_samples)
-        x = self.extract_feat(batch_inputs)
+    def detector_loss(self, x: tuple,
+                      batch_data_samples: SampleList) -> dict:
+        """RPN and RoI losses (as ``TwoStageDetector.loss``)."""
         losses = dict()
         proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
         rpn_data_samples = copy.deepcopy(batch_data_samples)
@@ -98,7 +72,6 @@ class FocusTwoStageMixin(FocusHeadMixin):
         losses.update(rpn_losses)
         losses.update(
             self.roi_head.loss(x, rpn_results_list, batch_data_samples))
-        losses.update(self.focus_head.loss(x, batch_data_samples))
         return losses
 
     def predict(self,

@@ -7,17 +7,10 @@ import torch
 
 import mmsniper  # noqa: F401
 from mmsniper.models.detectors import focus_head_mixin
-from mmsniper.testing.focus_detectors import (build_eval,
-                                              one_stage_focus_cfg as _cfg,
-                                              one_stage_focus_samples as
-                                              _samples)
+from mmsniper.testing.focus_detectors import \
+    one_stage_focus_samples as _samples
 
 pytestmark = pytest.mark.usefixtures('single_thread')
-
-
-@pytest.fixture(scope='module')
-def retina(repo_root):
-    return build_eval(_cfg(repo_root))
 
 
 def test_predict_map_on_p4(retina, monkeypatch):

@@ -6,18 +6,11 @@ import torch
 import torch.nn.functional as F
 
 import mmsniper  # noqa: F401
-from mmsniper.testing.focus_detectors import (ONE_STAGE_FOCUS_LABELS as
-                                              LABELS, build_eval,
-                                              one_stage_focus_cfg as _cfg,
-                                              one_stage_focus_samples as
-                                              _samples)
+from mmsniper.testing.focus_detectors import ONE_STAGE_FOCUS_LABELS as LABELS
+from mmsniper.testing.focus_detectors import \
+    one_stage_focus_samples as _samples
 
 pytestmark = pytest.mark.usefixtures('single_thread')
-
-
-@pytest.fixture(scope='module')
-def retina(repo_root):
-    return build_eval(_cfg(repo_root))
 
 
 def test_loss_focus_from_all_boxes(retina, monkeypatch):
