@@ -104,6 +104,8 @@ def test_init_detector_and_inference_detector(leaf, repo_root, request):
                                one.pred_instances.bboxes)
 
 
+@pytest.mark.filterwarnings(  # DetInferencer's visualizer, no out_dir
+    'ignore:Failed to add .*LocalVisBackend.*save_dir:UserWarning')
 def test_det_inferencer_matches_inference_detector(repo_root, af_ckpt):
     ckpt, _ = af_ckpt
     config = osp.join(repo_root, AF_LEAF)
@@ -135,7 +137,10 @@ def test_wrapper_checkpoint_loads_too(repo_root, af_ckpt, tmp_path):
     path = str(tmp_path / 'wrapper.pth')
     torch.save(dict(state_dict=model.state_dict()), path)
     assert all(k.startswith('module.') for k in torch.load(path)['state_dict'])
-    again = init_detector(osp.join(repo_root, AF_LEAF), path, device='cpu')
+    # a bare state_dict has no meta: mmdet says so and falls back to COCO's
+    with pytest.warns(UserWarning, match='dataset_meta or class names'):
+        again = init_detector(osp.join(repo_root, AF_LEAF), path,
+                              device='cpu')
     loaded = again.module.state_dict()
     assert all(torch.equal(loaded[k], state[k]) for k in state)
 

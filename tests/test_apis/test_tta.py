@@ -115,7 +115,8 @@ def test_tta_config_is_the_leaf_config(repo_root, train, leaf):
     assert ours.test_dataloader.dataset.pipeline == \
         want.test_dataloader.dataset.pipeline
     # init_detector takes it (reads model.backbone) without a checkpoint
-    model = init_detector(ours, None, device='cpu')
+    with pytest.warns(UserWarning, match='checkpoint is None'):
+        model = init_detector(ours, None, device='cpu')
     assert type(model).__name__ == ours.model.type
     assert model.rpn_budget.per_mpix == src.sniper.test_rpn_budget.per_mpix
 

@@ -15,14 +15,10 @@ train_pipeline = [
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='PackDetInputs')
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
+test_pipeline = [  # the base's, at img_scale
+    _base_.test_pipeline[0],
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
+    *_base_.test_pipeline[2:]
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
