@@ -28,8 +28,17 @@ SINGLE_SCALE_NOTE = (
     'on the whole image, finer scales on FocusChips) test with --tta '
     '(tools/test.py CONFIG CKPT --tta, the config\'s tta_model '
     'AutoFocusDetector) or use the *_autofocus-test.py config, e.g. '
-    'configs/autofocus/'
-    'autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_autofocus-test.py')
+    'configs/autofocus/{leaf}')
+#: The shipped ``*_autofocus-test.py`` leaf that the note names per detector.
+AUTOFOCUS_TEST_LEAVES = dict(
+    FocusFasterRCNN='autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic_'
+    'autofocus-test.py',
+    FocusMaskRCNN='autofocus_mask-rcnn_r18-w16_fpn_1xb8-4e_synthetic_'
+    'autofocus-test.py',
+    FocusRetinaNet='autofocus_retinanet_r18-w16_fpn_1xb8-4e_synthetic_'
+    'autofocus-test.py',
+    FocusATSS='autofocus_atss_r18-w16_fpn_1xb8-4e_synthetic_'
+    'autofocus-test.py')
 _state = dict(noted=False, wrapped=0)
 
 
@@ -48,7 +57,10 @@ def _note_single_scale(name: str) -> None:
     if _state['noted'] or _state['wrapped']:
         return
     _state['noted'] = True
-    print_log(SINGLE_SCALE_NOTE.format(name=name), logger='current',
+    leaf = AUTOFOCUS_TEST_LEAVES.get(
+        name, AUTOFOCUS_TEST_LEAVES['FocusFasterRCNN'])
+    print_log(SINGLE_SCALE_NOTE.format(name=name, leaf=leaf),
+              logger='current',
               level=logging.WARNING)
 
 

@@ -3,6 +3,8 @@ FocusTwoStageMixin's single-scale note, its predict paths (given
 proposals, ``test_cfg.with_focus``), the wrapper context and
 FocusPixel-head-only training (Faster and Mask R-CNN)."""
 import logging
+import os
+import re
 
 import pytest
 import torch
@@ -60,12 +62,31 @@ def test_inside_test_time_wrapper_nests_and_restores(logged):
 def test_single_scale_note_is_logged_once(logged):
     for name in ('FocusMaskRCNN', 'FocusFasterRCNN'):
         ffr._note_single_scale(name)
-    assert logged == [(ffr.SINGLE_SCALE_NOTE.format(name='FocusMaskRCNN'),
+    leaf = ffr.AUTOFOCUS_TEST_LEAVES['FocusMaskRCNN']
+    assert logged == [(ffr.SINGLE_SCALE_NOTE.format(name='FocusMaskRCNN',
+                                                    leaf=leaf),
                        logging.WARNING)]
     msg = logged[0][0]
     assert msg.startswith('FocusMaskRCNN.predict runs the detector at a '
                           'single scale')
-    assert '--tta' in msg and '_autofocus-test.py' in msg
+    assert '--tta' in msg and msg.endswith(
+        'configs/autofocus/autofocus_mask-rcnn_r18-w16_fpn_1xb8-4e_'
+        'synthetic_autofocus-test.py')
+
+
+@pytest.mark.parametrize('name', sorted(ffr.AUTOFOCUS_TEST_LEAVES))
+def test_single_scale_note_names_a_shipped_leaf_of_its_detector(
+        name, logged, repo_root):
+    """Each Focus detector's note names its own ``*_autofocus-test.py``
+    leaf, and that leaf exists and uses the same detector type."""
+    ffr._note_single_scale(name)
+    msg = logged[0][0]
+    path = msg[msg.index('configs/autofocus/'):]
+    assert os.path.isfile(os.path.join(repo_root, path)), path
+    text = open(os.path.join(repo_root, path)).read()
+    base = re.search(r"_base_ = '(.*?)'", text).group(1)
+    parent = open(os.path.join(repo_root, 'configs', 'autofocus', base)).read()
+    assert f"type='{name}'" in parent, (path, base)
 
 
 def test_predict_warns_once_outside_a_wrapper(detector, logged):
