@@ -3,7 +3,8 @@
 # alternative to the 3-stage recipe of the inference benchmark
 # (tools/misc/train_autofocus_synthetic.sh: SNIPER 4 epochs, head alone
 # 2 + 4, joint 2), at about its training time on 2 CPU cores
-# (docs/benchmarks.md, "AutoFocus: the benchmark model and its oracle").
+# (docs/benchmarks.md, "Inference: single scale, full pyramid, AutoFocus,
+# SAHI").
 #   python tools/train.py \
 #       configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_joint-7e_synthetic.py
 _base_ = './autofocus_faster-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'
