@@ -19,9 +19,9 @@ FAST = [
 ]
 
 
-def _load(repo_root):
-    path = osp.join(repo_root, 'tools', 'analysis', 'benchmark_inference.py')
-    spec = importlib.util.spec_from_file_location('benchmark_inference', path)
+def _load(repo_root, name='benchmark_inference'):
+    path = osp.join(repo_root, 'tools', 'analysis', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -99,7 +99,7 @@ def test_pyramid_wrapper_cfg(repo_root):
     """The AutoFocus config's tta_model is AutoFocus: the pyramid is the
     base's tta_model at the `sniper` block's test scales and ranges, the
     same wrapper as the SNIPER config's own tta_model."""
-    bench = _load(repo_root)
+    bench = _load(repo_root, 'inference_methods')
     opts = {'sniper.test_scales': [0.5, 0.25, 64]}
     af = bench.pyramid_wrapper_cfg(_cfg(repo_root, CFG, opts))
     sn = bench.pyramid_wrapper_cfg(_cfg(repo_root, SNIPER_CFG, opts))
@@ -125,7 +125,7 @@ def test_pyramid_wrapper_cfg(repo_root):
 def test_af_point(repo_root):
     """--af-points values land in autofocus_cfg.focus / scales[0] (the
     AutoFocusDetector key names); the config's dict is not changed."""
-    bench = _load(repo_root)
+    bench = _load(repo_root, 'inference_methods')
     wrapper = bench.autofocus_wrapper_cfg(_cfg(repo_root, CFG))
     wcfg, desc = bench.af_point(wrapper, '0.5,0.6,4,5,1,2,384')
     assert _plain(wcfg.autofocus_cfg.focus) == [

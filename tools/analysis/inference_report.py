@@ -1,0 +1,103 @@
+"""The report of tools/analysis/benchmark_inference.py: COCO bbox mAP of a
+method's detections, the markdown table and the speed/accuracy plot."""
+import os
+import os.path as osp
+from typing import Dict, List
+
+
+def coco_eval(ann_file: str, img_ids: List[int], dets: List[dict],
+              cat_ids: List[int]) -> Dict[str, float]:
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(ann_file)
+        res = [
+            dict(image_id=d['image_id'], category_id=cat_ids[d['label']],
+                 bbox=d['bbox'], score=d['score']) for d in dets
+        ]
+        if not res:
+            return dict(mAP=0., AP50=0., mAP_s=0., mAP_m=0., mAP_l=0.)
+        dt = gt.loadRes(res)
+        ev = COCOeval(gt, dt, 'bbox')
+        ev.params.imgIds = img_ids
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    s = ev.stats
+    return dict(mAP=100 * s[0], AP50=100 * s[1], mAP_s=100 * s[3],
+                mAP_m=100 * s[4], mAP_l=100 * s[5])
+
+
+def _short(r: dict) -> str:
+    """A short label: the AutoFocus thresholds, or the method's group."""
+    if r['group'] == 'autofocus':
+        inner = r['name'][r['name'].find('(') + 1:r['name'].rfind(')')]
+        return 'AF ' + ', '.join(
+            part.split()[0] for part in inner.split(';')[-1].split(','))
+    if r['group'] == 'oracle':
+        inner = r['name'][r['name'].find('(') + 1:r['name'].rfind(')')]
+        return 'oracle ' + inner.split('; ')[-1]
+    return dict(single='single scale', pyramid='full pyramid',
+                sahi='SAHI 512 px slices').get(r['group'], r['name'])
+
+
+def plot(results: List[dict], path: str, title: str) -> None:
+    """mAP against ms per image and against pixels per image (PNG)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    colors = dict(single='tab:gray', pyramid='tab:blue',
+                  autofocus='tab:red', oracle='tab:purple', sahi='tab:green')
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, key, xlabel in ((axes[0], 'ms_per_img', 'ms per image'),
+                            (axes[1], 'mpix_per_img',
+                             'megapixels processed per image')):
+        af = sorted([r for r in results if r['group'] == 'autofocus'],
+                    key=lambda r: r[key])
+        if len(af) > 1:
+            ax.plot([r[key] for r in af], [r['mAP'] for r in af], '-',
+                    color=colors['autofocus'], alpha=0.4)
+        seen = set()
+        for r in results:
+            label = None if r['group'] in seen else r['group']
+            seen.add(r['group'])
+            ax.scatter(r[key], r['mAP'], color=colors.get(r['group'], 'k'),
+                       s=45, zorder=3, label=label)
+            ax.annotate(_short(r), (r[key], r['mAP']), fontsize=8,
+                        xytext=(5, -3), textcoords='offset points')
+        ax.set_xlim(0, max(r[key] for r in results) * 1.3)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel('bbox mAP')
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc='lower right', fontsize=8)
+    fig.suptitle(title + ' (AF: AutoFocus, thresholds coarse->mid, '
+                 'mid->fine; up and left is better)', fontsize=9)
+    fig.tight_layout()
+    from mmsniper.utils import atomic_write
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=110)
+    plt.close(fig)
+
+
+def results_table(results: List[dict]) -> str:
+    """The markdown table of ``results``, with speed-up and pixel ratios
+    against the full pyramid when it is among them."""
+    pyr = next((r for r in results if r['group'] == 'pyramid'), None)
+    header = ('| method | mAP | AP50 | mAP_s | mAP_m | mAP_l | ms/img | '
+              'Mpix/img |' + (' speed-up vs pyramid | pixels vs pyramid |'
+                              if pyr else ''))
+    lines = [header, '|' + '---|' * (header.count('|') - 1)]
+    for r in results:
+        line = (f"| {r['name']} | {r['mAP']:.1f} | {r['AP50']:.1f} | "
+                f"{r['mAP_s']:.1f} | {r['mAP_m']:.1f} | {r['mAP_l']:.1f} | "
+                f"{r['ms_per_img']:.0f} | {r['mpix_per_img']:.2f} |")
+        if pyr:
+            line += (f" {pyr['ms_per_img'] / r['ms_per_img']:.2f}x | "
+                     f"{pyr['mpix_per_img'] / r['mpix_per_img']:.2f}x "
+                     'fewer |')
+        lines.append(line)
+    return '\n'.join(lines)
