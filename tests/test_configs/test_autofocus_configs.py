@@ -55,7 +55,7 @@ def test_autofocus_config(path):
     for key in ('rpn_budget', 'det_budget'):
         assert af.get(key) == cfg.sniper.get(f'test_{key}')
     assert [t['type'] for t in cfg.tta_pipeline] == [
-        'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs']
+        'LoadImageFromFile', 'LoadAnnotations', 'PackImageView']
     assert [m['type'] for m in cfg.test_evaluator][-1] == \
         'ProcessedPixelsMetric'
     if '_synthetic' not in osp.basename(path):

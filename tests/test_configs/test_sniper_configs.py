@@ -80,7 +80,7 @@ def test_sniper_config(path, repo_root):
     assert tta.tta_cfg.get('valid_ranges') == cfg.sniper.get(
         'test_valid_ranges')
     assert [t['type'] for t in cfg.tta_pipeline] == [
-        'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs']
+        'LoadImageFromFile', 'LoadAnnotations', 'PackImageView']
     assert cfg.test_evaluator[-1]['type'] == 'ProcessedPixelsMetric'
     assert cfg.model.backbone.norm_cfg.requires_grad
     assert not cfg.model.backbone.get('norm_eval', False)

@@ -10,7 +10,9 @@
    ``*_pyramid-test.py`` leaf: the `sniper` scales on the whole image) and
    *AutoFocus* (``--tta``); each reports COCO bbox and segm mAP (mmdet's
    ``CocoMetric``, ``metric=['bbox', 'segm']``) and processed Mpix per image
-   (``ProcessedPixelsMetric``).
+   (``ProcessedPixelsMetric``). With ``--af-options`` AutoFocus is also
+   tested at another operating point (row ``autofocus_opts``: those
+   ``--cfg-options`` added to the ``--tta`` test).
 3. Measures peak memory of mask inference against box-only inference on
    one large image (``--memory-mpix``; the tiled aerial photo of
    ``benchmark_huge_images.py``, one fresh process per run, the same
@@ -68,6 +70,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--memory-modes', nargs='+', default=['pyramid'],
                         choices=['pyramid', 'autofocus'])
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--af-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='also test AutoFocus with these --cfg-options '
+                        '(row "autofocus_opts"), e.g. an operating point: '
+                        'tta_model.autofocus_cfg.focus.0.threshold=0.05')
     return parser.parse_args(argv)
 
 
@@ -122,14 +129,17 @@ def train(args: argparse.Namespace) -> tuple:
 def evaluate(args: argparse.Namespace, ckpt: str) -> dict:
     leaf = args.config.replace('.py', '_pyramid-test.py')
     runs = dict(single=[args.config], pyramid=[leaf],
-                autofocus=[args.config, '--tta'])
+                autofocus=[args.config, '--tta'],
+                autofocus_opts=[args.config, '--tta'])
     out = {}
-    for mode in MODES:
+    for mode in MODES + (('autofocus_opts', ) if args.af_options else ()):
         metrics = osp.join(args.work_dir, f'{mode}_metrics.json')
         cmd = ['tools/test.py', runs[mode][0], ckpt, '--work-dir',
                osp.join(args.work_dir, mode), '--metrics-out', metrics]
         cmd += runs[mode][1:] + ['--cfg-options'] + _data_opts(
             args.data_root, args.test_images)
+        if mode == 'autofocus_opts':
+            cmd += args.af_options
         seconds = _run(cmd, args.threads,
                        osp.join(args.work_dir, f'{mode}_test.log'))
         with open(metrics) as f:
@@ -176,7 +186,7 @@ def report_eval(ev: dict) -> None:
     print('| test | bbox mAP | segm mAP | segm / bbox | bbox mAP_50 | '
           'segm mAP_50 | Mpix / image | s |')
     print('|---|---|---|---|---|---|---|---|')
-    for mode in MODES:
+    for mode in ev:
         r = ev[mode]
         pix = r['mpix_per_img']
         print(f"| {mode} | {r['bbox_mAP']:.1f} | {r['segm_mAP']:.1f} | "
@@ -184,15 +194,20 @@ def report_eval(ev: dict) -> None:
               f"{r['bbox_mAP_50']:.1f} | {r['segm_mAP_50']:.1f} | "
               f"{pix if pix is None else round(pix, 2)} | "
               f"{r['seconds']:.0f} |")
-    pyr, af = ev['pyramid'], ev['autofocus']
+    pyr = ev['pyramid']
     ratio = pyr['segm_mAP'] / max(pyr['bbox_mAP'], 1e-9)
-    fewer = (pyr['mpix_per_img'] or 0) / max(af['mpix_per_img'] or 0, 1e-9)
-    gap = pyr['segm_mAP'] - af['segm_mAP']
     print(f'pyramid segm / bbox = {ratio:.2f} (target >= 0.8: '
           f"{'met' if ratio >= 0.8 else 'missed'})")
-    print(f'AutoFocus segm {gap:+.1f} below the pyramid at {fewer:.2f}x '
-          f"fewer pixels (target <= 1.5 at >= 2x: "
-          f"{'met' if gap <= 1.5 and fewer >= 2 else 'missed'})")
+    for mode in ('autofocus', 'autofocus_opts'):
+        if mode not in ev:
+            continue
+        af = ev[mode]
+        fewer = (pyr['mpix_per_img'] or 0) / max(af['mpix_per_img'] or 0,
+                                                 1e-9)
+        gap = pyr['segm_mAP'] - af['segm_mAP']
+        print(f'{mode}: segm {gap:+.1f} below the pyramid at {fewer:.2f}x '
+              f"fewer pixels (target <= 1.5 at >= 2x: "
+              f"{'met' if gap <= 1.5 and fewer >= 2 else 'missed'})")
 
 
 def report_memory(mem: list) -> None:
@@ -223,7 +238,7 @@ def main(argv=None) -> None:
         from mmsniper.datasets.synthetic import generate_dataset
         generate_dataset(args.data_root, preset=args.preset, seed=0)
     res = dict(config=args.config, epochs=args.epochs, iters=args.iters,
-               test_images=args.test_images)
+               test_images=args.test_images, af_options=args.af_options)
     if args.checkpoint:
         ckpt = args.checkpoint
     else:

@@ -20,10 +20,12 @@ tta_model = dict(
 # once and resizes it there per scale. (A TestTimeAug pipeline with one
 # Resize per scale, finest first, also works: mmdet's idiom, at the cost of
 # one host copy per scale; its factors are checked against the scales.)
+# PackImageView is PackDetInputs without its copy of the image (a
+# channel-first view of the decoded array): a huge image is held once.
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
-        type='PackDetInputs',
+        type='PackImageView',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape'))
 ]
