@@ -19,7 +19,9 @@
 # per measurement) and OUT_DIR/profile_autofocus.txt; record the numbers in
 # docs/benchmarks.md ("GPU check").
 # Environment: CKPT (AutoFocus R-101 weights; default random weights),
-# TORCH_CUDA_ARCH_LIST (default: this GPU's), MAX_JOBS (default 8).
+# TORCH_CUDA_ARCH_LIST (default: this GPU's), MAX_JOBS (default: nproc).
+# Without mmcv's compiled ops (a machine with no network):
+# tools/misc/gpu_check_offline.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${1:-$ROOT/work_dirs/gpu_check}
@@ -43,12 +45,23 @@ EOF
 "$PY" -c "import mmcv, mmdet, mmengine; from mmcv.ops import nms; \
 import torch; nms(torch.rand(4, 4).cuda().sort(1)[0], torch.rand(4).cuda(), 0.5)" \
   || fail "mmcv 2.1.0 with CUDA ops, mmdet 3.3.0 and mmengine 0.10.7 are needed"
+"$PY" - <<'ENV' | tee -a "$JSONL"
+import json, mmcv, mmcv._ext, mmdet, mmengine, numpy, torch
+shim = getattr(mmcv._ext, 'SHIM', False)
+print('GPU_PROBE ' + json.dumps(dict(
+    step='env', torch=torch.__version__, cuda=torch.version.cuda,
+    gpu=torch.cuda.get_device_name(0), numpy=numpy.__version__,
+    mmcv=mmcv.__version__, mmdet=mmdet.__version__,
+    mmengine=mmengine.__version__,
+    mmcv_ops=('tools/misc/mmcv_ext_torchvision.py (torchvision)' if shim
+              else 'compiled'))))
+ENV
 
 if [ -z "${TORCH_CUDA_ARCH_LIST:-}" ]; then
   TORCH_CUDA_ARCH_LIST=$("$PY" -c "import torch; \
 print('%d.%d' % torch.cuda.get_device_capability(0))")
 fi
-export TORCH_CUDA_ARCH_LIST MAX_JOBS=${MAX_JOBS:-8} FORCE_CUDA=1
+export TORCH_CUDA_ARCH_LIST MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=1
 
 step "(a) build mmsniper._ext with CUDA for sm_${TORCH_CUDA_ARCH_LIST}"
 T0=$(date +%s)
