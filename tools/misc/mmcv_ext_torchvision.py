@@ -204,14 +204,8 @@ def softnms(boxes: torch.Tensor, scores: torch.Tensor, dets: torch.Tensor,
     return torch.as_tensor(np.asarray(sel, np.int64))
 
 
-def roi_align_forward(input: torch.Tensor, rois: torch.Tensor,
-                      output: torch.Tensor, argmax_y: torch.Tensor,
-                      argmax_x: torch.Tensor, aligned_height: int,
-                      aligned_width: int, spatial_scale: float,
-                      sampling_ratio: int, pool_mode: int,
-                      aligned: bool) -> None:
-    """Writes RoIAlign of ``input`` (B, C, H, W) over ``rois`` (K, 5) into
-    ``output`` (K, C, aligned_height, aligned_width)."""
+def _roi_align_ops(pool_mode: int):
+    """torchvision's ops for RoIAlign with ``pool_mode`` (1: average)."""
     if pool_mode != 1:
         raise NotImplementedError(
             'mmcv_ext_torchvision: roi_align with pool_mode max is not '
@@ -220,6 +214,18 @@ def roi_align_forward(input: torch.Tensor, rois: torch.Tensor,
     if tv is None:
         raise NotImplementedError(
             'mmcv_ext_torchvision: roi_align needs torchvision')
+    return tv
+
+
+def roi_align_forward(input: torch.Tensor, rois: torch.Tensor,
+                      output: torch.Tensor, argmax_y: torch.Tensor,
+                      argmax_x: torch.Tensor, aligned_height: int,
+                      aligned_width: int, spatial_scale: float,
+                      sampling_ratio: int, pool_mode: int,
+                      aligned: bool) -> None:
+    """Writes RoIAlign of ``input`` (B, C, H, W) over ``rois`` (K, 5) into
+    ``output`` (K, C, aligned_height, aligned_width)."""
+    tv = _roi_align_ops(pool_mode)
     output.copy_(
         tv.roi_align(input, rois.to(input.dtype), float(spatial_scale),
                      int(aligned_height), int(aligned_width),
@@ -234,14 +240,7 @@ def roi_align_backward(grad_output: torch.Tensor, rois: torch.Tensor,
                        aligned: bool) -> None:
     """Writes the gradient (B, C, H, W) of :func:`roi_align_forward` into
     ``grad_input``."""
-    if pool_mode != 1:
-        raise NotImplementedError(
-            'mmcv_ext_torchvision: roi_align with pool_mode max is not '
-            'available')
-    tv = _torchvision()
-    if tv is None:
-        raise NotImplementedError(
-            'mmcv_ext_torchvision: roi_align needs torchvision')
+    tv = _roi_align_ops(pool_mode)
     b, c, h, w = grad_input.shape
     grad_input.copy_(
         tv._roi_align_backward(grad_output, rois.to(grad_output.dtype),
