@@ -12,7 +12,9 @@ half-pixel centres, as ``cv2.resize``, and the border replicated.
   (``SnipChipCrop`` at training time, proposal extraction);
 - :func:`crop_resize_tensor`: a ``(C, H, W)`` tensor on any device with
   ``grid_sample`` (the test-time wrappers), converting only the source rows
-  a band of output rows needs, so that memory stays bounded on huge images;
+  a band of output rows needs, so that memory stays bounded on huge images
+  (and, for an image mapped from disk, dropping the pages read:
+  :mod:`mmsniper.fileio.mapped_image`);
 - :func:`chip_out_size`: the output size of a chip (the whole image:
   ``floor(side * f)`` as :func:`~mmsniper.chips.scales.scaled_size`; any
   other chip ``round(side * f)``).
@@ -26,6 +28,8 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from ..fileio.mapped_image import release_pages
 
 #: Source pixels converted to float at a time by crop_resize_tensor.
 BAND_PIXELS = 1 << 22
@@ -178,7 +182,9 @@ def crop_resize_tensor(img: torch.Tensor,
     if _integer_window(f, origin):
         x0, y0 = int(ox), int(oy)
         if x0 >= 0 and y0 >= 0 and x0 + w <= W and y0 + h <= H:
-            return img[:, y0:y0 + h, x0:x0 + w].float()
+            out = img[:, y0:y0 + h, x0:x0 + w].float()
+            release_pages(img, h * W * c * img.element_size())
+            return out
     xa, xb = _source_span(ox, w, f, W)
     xs = (torch.arange(w, device=img.device, dtype=torch.float64) + ox +
           0.5) / f - 0.5 - xa
@@ -190,6 +196,8 @@ def crop_resize_tensor(img: torch.Tensor,
         n = min(rows, h - v0)
         ya, yb = _source_span(oy + v0, n, f, H)
         src = img[None, :, ya:yb, xa:xb].float()
+        # a memory-mapped image drops the pages read so far
+        release_pages(img, (yb - ya) * W * c * img.element_size())
         ys = (torch.arange(n, device=img.device, dtype=torch.float64) + oy +
               v0 + 0.5) / f - 0.5 - ya
         gy = ((2 * ys + 1) / (yb - ya) - 1).float()

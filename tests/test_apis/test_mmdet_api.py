@@ -128,6 +128,35 @@ def test_det_inferencer_matches_inference_detector(repo_root, af_ckpt):
                                ref.pred_instances.scores.numpy(), rtol=1e-5)
 
 
+@pytest.mark.parametrize('leaf', ['autofocus', 'af-pyramid'])
+def test_mapped_image_gives_the_decoded_images_results(leaf, repo_root,
+                                                       af_ckpt, tmp_path):
+    """``LoadMappedImage`` first in the test pipeline: a ``.npy`` scene is
+    mapped and gives exactly the detections of the file it was made from."""
+    import cv2
+
+    from mmsniper.fileio import convert_to_mapped
+    ckpt, _ = af_ckpt
+    png = str(tmp_path / 'scene.png')
+    cv2.imwrite(png, _img())
+    npy = convert_to_mapped(png)
+    model = init_detector(osp.join(repo_root, LEAVES[leaf][0]), ckpt,
+                          device='cpu')
+    ref = inference_detector(model, png)
+    pipeline = model.cfg.test_dataloader.dataset.pipeline
+    assert pipeline[0].type == 'LoadImageFromFile'
+    pipeline[0].type = 'LoadMappedImage'
+    out = inference_detector(model, npy)
+    _check_sample(out, model, (240, 320))
+    torch.testing.assert_close(out.pred_instances.bboxes,
+                               ref.pred_instances.bboxes)
+    torch.testing.assert_close(out.pred_instances.scores,
+                               ref.pred_instances.scores)
+    assert out.pixels_processed == ref.pixels_processed
+    assert inference_detector(model, png).pixels_processed == \
+        ref.pixels_processed  # other files still decode
+
+
 def test_wrapper_checkpoint_loads_too(repo_root, af_ckpt, tmp_path):
     """A state_dict saved from the wrapper (``module.`` prefix) loads the
     same weights as the training checkpoint (mmengine strips the prefix

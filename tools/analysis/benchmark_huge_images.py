@@ -18,7 +18,11 @@ size, runs one fresh worker process that
 
 Without ``--checkpoint`` the weights are random: the FocusPixel map is then
 ~0.5 everywhere, so AutoFocus sends the whole image to every finer scale
-(its worst case for memory, the pyramid's pixels). Results are written to
+(its worst case for memory, the pyramid's pixels). With ``--inputs npy``
+each image is also saved once as ``.npy`` (``tools/misc/map_image.py``) and
+the worker's pipeline starts with ``LoadMappedImage`` instead of
+``LoadImageFromFile``: the image is memory-mapped, never decoded whole.
+Results are written to
 ``OUT_DIR/huge_images.json`` and ``huge_images.png`` (peak RSS against
 Mpix) and printed as a markdown table.
 
@@ -71,6 +75,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='key=value overrides: model.* of the test-time '
                         'model (e.g. model.tta_cfg.tile.size=1024), others '
                         'of the config (e.g. sniper.test_scales=...)')
+    parser.add_argument('--inputs', nargs='+', default=['jpeg'],
+                        choices=['jpeg', 'npy'],
+                        help='jpeg: the tiled JPEG, decoded by the test '
+                        'pipeline; npy: the same image saved as .npy and '
+                        'memory-mapped (LoadMappedImage)')
+    parser.add_argument('--reuse', action='store_true',
+                        help="keep the rows whose json is in OUT_DIR (e.g. "
+                        "add --inputs npy to a finished jpeg run)")
     parser.add_argument('--worker', nargs=3, metavar=('MODE', 'IMAGE',
                                                       'JSON'),
                         help=argparse.SUPPRESS)
@@ -146,6 +158,13 @@ def worker(args: argparse.Namespace) -> None:
     cfg = tta_config(cfg, where='benchmark_huge_images')
     cfg.merge_from_dict({k: v for k, v in opts.items()
                          if k.startswith('model.')})
+    if image.endswith('.npy'):  # the mapped image: LoadMappedImage
+        pipeline = cfg.test_dataloader.dataset.pipeline
+        if pipeline[0]['type'] not in ('LoadImageFromFile',
+                                       'mmdet.LoadImageFromFile'):
+            raise ValueError('the test pipeline does not start with '
+                             f'LoadImageFromFile: {pipeline[0]}')
+        pipeline[0]['type'] = 'LoadMappedImage'
     model = init_detector(cfg, args.checkpoint, device='cpu')
     # warm-up on a file (mmdet's inference_detector edits model.cfg's
     # pipeline in place for an array, after which paths fail)
@@ -159,6 +178,7 @@ def worker(args: argparse.Namespace) -> None:
     rec = dict(
         mode=mode,
         image=osp.basename(image),
+        input='mapped .npy' if image.endswith('.npy') else 'decoded JPEG',
         mpix=float(np.prod(meta['ori_shape'])) / 1e6,
         seconds=seconds,
         baseline_rss_mb=base_rss,
@@ -173,16 +193,21 @@ def worker(args: argparse.Namespace) -> None:
     os.replace(out + '.tmp', out)
 
 
+def _key(r: dict) -> Tuple[str, str]:
+    return r['mode'], r.get('input', 'decoded JPEG')
+
+
 def plot(records: List[dict], path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
-    for mode in sorted({r['mode'] for r in records}):
-        rs = sorted((r for r in records if r['mode'] == mode),
+    for mode, inp in sorted({_key(r) for r in records}):
+        rs = sorted((r for r in records if _key(r) == (mode, inp)),
                     key=lambda r: r['mpix'])
         ax.plot([r['mpix'] for r in rs], [r['peak_rss_mb'] / 1024 for r in rs],
-                'o-', label=f'{mode}: peak RSS')
+                'o-' if inp == 'decoded JPEG' else 's--',
+                label=f'{mode}, {inp}: peak RSS')
         ax.plot([r['mpix'] for r in rs],
                 [r['baseline_rss_mb'] / 1024 for r in rs], ':', color='grey')
     ax.plot([], [], ':', color='grey', label='baseline (model loaded)')
@@ -204,13 +229,27 @@ def main(argv=None) -> None:
         return
     from mmengine.utils import ProgressBar
     os.makedirs(args.out_dir, exist_ok=True)
-    images = {m: build_image(args.source, m, args.out_dir)
-              for m in args.sizes}
+    images = []
+    for m in args.sizes:
+        jpg = build_image(args.source, m, args.out_dir)
+        if 'jpeg' in args.inputs:
+            images.append((m, jpg, ''))
+        if 'npy' in args.inputs:
+            npy = osp.splitext(jpg)[0] + '.npy'
+            if not osp.isfile(npy):
+                from mmsniper.fileio import convert_to_mapped
+                convert_to_mapped(jpg, npy)
+            images.append((m, npy, '_mapped'))
     records = []
     bar = ProgressBar(len(images) * len(args.modes))
-    for mpix, image in images.items():
+    for mpix, image, tag in images:
         for mode in args.modes:
-            out = osp.join(args.out_dir, f'{mode}_{mpix}.json')
+            out = osp.join(args.out_dir, f'{mode}_{mpix}{tag}.json')
+            if args.reuse and osp.isfile(out):
+                with open(out) as f:
+                    records.append(json.load(f))
+                bar.update()
+                continue
             cmd = [sys.executable, osp.abspath(__file__), args.config,
                    '--worker', mode, image, out,
                    '--threads', str(args.threads)]
@@ -236,23 +275,24 @@ def main(argv=None) -> None:
                        records=records), f, indent=2)
     os.replace(summary + '.tmp', summary)
     plot(records, osp.join(args.out_dir, 'huge_images.png'))
-    print('| mode | Mpix | s | baseline RSS GB | peak RSS GB | peak - '
-          'baseline GB | detections | pixels % of pyramid |')
-    print('|---|---|---|---|---|---|---|---|')
-    for r in sorted(records, key=lambda r: (r['mode'], r['mpix'])):
+    print('| mode | input | Mpix | s | baseline RSS GB | peak RSS GB | '
+          'peak - baseline GB | detections | pixels % of pyramid |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for r in sorted(records, key=lambda r: _key(r) + (r['mpix'], )):
         pct = (100. * r['pixels_processed'] / r['full_pyramid_pixels']
                if r['full_pyramid_pixels'] else float('nan'))
-        print(f"| {r['mode']} | {r['mpix']:.1f} | {r['seconds']:.1f} | "
+        print(f"| {r['mode']} | {_key(r)[1]} | {r['mpix']:.1f} | "
+              f"{r['seconds']:.1f} | "
               f"{r['baseline_rss_mb'] / 1024:.2f} | "
               f"{r['peak_rss_mb'] / 1024:.2f} | "
               f"{(r['peak_rss_mb'] - r['baseline_rss_mb']) / 1024:.2f} | "
               f"{r['detections']} | {pct:.0f} |")
-    for mode in args.modes:
-        rs = sorted((r for r in records if r['mode'] == mode),
+    for key in sorted({_key(r) for r in records}):
+        rs = sorted((r for r in records if _key(r) == key),
                     key=lambda r: r['mpix'])
         if len(rs) > 1:
             grow = rs[-1]['peak_rss_mb'] / rs[0]['peak_rss_mb'] - 1
-            print(f"{mode}: peak grows {grow:+.0%} from "
+            print(f"{key[0]}, {key[1]}: peak grows {grow:+.0%} from "
                   f"{rs[0]['mpix']:.0f} to {rs[-1]['mpix']:.0f} Mpix")
 
 if __name__ == '__main__':

@@ -26,6 +26,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ...chips.merge import merge_detections
+from ...fileio.mapped_image import release_pages
 from .budgets import Budget, final_cap
 from .chip_runner import (ChipDets, ChipRunnerMixin, Job,  # noqa: F401
                           as_tensor_boxes)
@@ -117,7 +118,9 @@ class ChipTestMixin(ChipRunnerMixin):
             dict(inputs=list(inputs), data_samples=data['data_samples']),
             False)
         images = []
-        for img in d['inputs']:
+        for src, img in zip(inputs, d['inputs']):
+            if img.device != src.device:  # a mapped image: pages read
+                release_pages(src, src.numel() * src.element_size())
             if img.dim() == 2:
                 img = img[None]
             if img.dim() != 3 or img.shape[1] < 1 or img.shape[2] < 1:
