@@ -141,6 +141,13 @@ def _find(ptr: int) -> Tuple[int, list]:
     return -1, []
 
 
+def _host_ptr(data: Union[torch.Tensor, np.ndarray]) -> Optional[int]:
+    """The host address of ``data``'s first element (None on a device)."""
+    if isinstance(data, torch.Tensor):
+        return data.data_ptr() if data.device.type == 'cpu' else None
+    return data.ctypes.data
+
+
 def release_pages(data: Union[torch.Tensor, np.ndarray],
                   nbytes: int) -> bool:
     """Count ``nbytes`` read from ``data`` and, when its mapping has been
@@ -155,13 +162,8 @@ def release_pages(data: Union[torch.Tensor, np.ndarray],
     Returns:
         bool: Whether pages were dropped now.
     """
-    if isinstance(data, torch.Tensor):
-        if data.device.type != 'cpu':
-            return False
-        ptr = data.data_ptr()
-    else:
-        ptr = data.ctypes.data
-    if not _maps:
+    ptr = _host_ptr(data)
+    if ptr is None or not _maps:
         return False
     with _lock:
         start, entry = _find(ptr)
@@ -180,11 +182,8 @@ def release_pages(data: Union[torch.Tensor, np.ndarray],
 
 def is_mapped(data: Union[torch.Tensor, np.ndarray]) -> bool:
     """Whether ``data`` lies in an image mapped by :func:`map_image`."""
-    if isinstance(data, torch.Tensor):
-        if data.device.type != 'cpu':
-            return False
-        ptr = data.data_ptr()
-    else:
-        ptr = data.ctypes.data
+    ptr = _host_ptr(data)
+    if ptr is None:
+        return False
     with _lock:
         return bool(_find(ptr)[1])
