@@ -125,3 +125,25 @@ def test_quickstart_config_differs_only_in_schedule():
     for key in ('model', 'train_dataloader', 'tta_model', 'tta_pipeline',
                 'test_dataloader', 'sniper'):
         assert quick[key] == full[key], key
+
+
+@pytest.mark.parametrize('name', [
+    'autofocus_faster-rcnn_r101_fpn_8xb16-amp-7e_coco.py',
+    'autofocus_mask-rcnn_r18-w16_fpn_1xb8-4e_synthetic.py'])
+def test_one_focus_transition_from_cfg_options(name):
+    """``--cfg-options tta_model.autofocus_cfg.focus.1.threshold=...`` edits
+    one transition (mmengine indexes lists, not tuples)."""
+    import argparse
+
+    from mmengine.config import DictAction
+    cfg = _cfg(name)
+    before = [dict(f) for f in cfg.tta_model.autofocus_cfg.focus]
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--o', nargs='+', action=DictAction)
+    cfg.merge_from_dict(parser.parse_args(
+        ['--o', 'tta_model.autofocus_cfg.focus.1.threshold=0.123']).o)
+    after = cfg.tta_model.autofocus_cfg.focus
+    assert after[1]['threshold'] == 0.123
+    assert dict(after[0]) == before[0]
+    assert {k: v for k, v in after[1].items() if k != 'threshold'} == {
+        k: v for k, v in before[1].items() if k != 'threshold'}

@@ -13,7 +13,7 @@ size, runs one fresh worker process that
    (warm-up: the baseline RSS includes torch, mmdet and the model);
 2. runs ``mmdet.apis.inference_detector`` on the file (the test pipeline
    reads it once, as ``tools/test.py`` does);
-3. reports the peak RSS of the process (``ru_maxrss``), the baseline, the
+3. reports the peak RSS of the process (``VmHWM``), the baseline, the
    time, the detections and the pixels processed.
 
 Without ``--checkpoint`` the weights are random: the FocusPixel map is then
@@ -129,6 +129,14 @@ def rss_mb() -> float:
 
 
 def peak_mb() -> float:
+    """This process's peak RSS: ``VmHWM``, the high-water mark of its own
+    memory map. ``ru_maxrss`` would do on Linux, except that it carries the
+    parent's peak over into a fresh child (here: the parent that decoded
+    the image for ``--inputs npy``)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
 
 

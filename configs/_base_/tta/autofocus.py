@@ -17,8 +17,9 @@ autofocus_tta_model = dict(
         scales=((480, 512), (800, 1280), (1400, 2000)),
         valid_ranges=((75, -1), (32, 180), (-1, 75)),
         # per transition: dilation d, threshold t, min chip side k (cells)
-        focus=(dict(dilation=3, threshold=0.02, min_chip_cells=16),
-               dict(dilation=3, threshold=0.2, min_chip_cells=20)),
+        # (a list: --cfg-options ...focus.0.threshold=0.05 edits one entry)
+        focus=[dict(dilation=3, threshold=0.02, min_chip_cells=16),
+               dict(dilation=3, threshold=0.2, min_chip_cells=20)],
         border_margin=10.,  # original px (spec 5.4)
         nms=dict(type='soft_nms', method='gaussian', sigma=0.55,
                  min_score=1e-3, iou_threshold=0.3),

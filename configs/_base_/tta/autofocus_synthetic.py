@@ -26,8 +26,9 @@ autofocus_synthetic_tta_model = dict(
         # per transition (coarse->mid, mid->fine): dilation d, threshold t
         # and minimum chip side k in cells of the current scale (spec 5.3);
         # the operating points of docs/benchmarks.md
-        focus=(dict(dilation=3, threshold=0.2, min_chip_cells=3),
-               dict(dilation=3, threshold=0.2, min_chip_cells=8)),
+        # (a list: --cfg-options ...focus.0.threshold=0.1 edits one entry)
+        focus=[dict(dilation=3, threshold=0.2, min_chip_cells=3),
+               dict(dilation=3, threshold=0.2, min_chip_cells=8)],
         chips_per_batch=1))  # one chip per call on the CPU
 # the model of the *_autofocus-test.py leaves (with their `module`): this
 # wrapper with the `sniper` block's budgets (the config adds them: this base
