@@ -69,27 +69,6 @@ def bench(repo_root):
         osp.join(repo_root, 'tools', 'analysis', 'benchmark_training.py')))
 
 
-def _args(**kw):
-    return argparse.Namespace(**dict(
-        dict(epochs=None, max_iters=None, budget=100.0, budget_mode='wall'), **
-        kw))
-
-
-def test_progress_of_the_budget_modes(bench):
-    # equal epochs: 2.5 passes of 10 iterations
-    clock = bench.Clock(_args(epochs=2.5, budget=1e9), iters_per_epoch=10)
-    assert clock.total_iters == 25
-    assert clock.progress(5) == pytest.approx(0.2)
-    assert clock.progress(30) == 1.0
-    # an iteration cap ends a time budget early
-    clock = bench.Clock(_args(max_iters=4, budget=1e9), iters_per_epoch=10)
-    assert clock.progress(2) == pytest.approx(0.5)
-    # the time budgets: spent seconds over the budget
-    clock = bench.Clock(_args(budget=1e-6, budget_mode='cpu'), 10)
-    sum(i * i for i in range(10000))  # spend some CPU time
-    assert clock.progress(0) == 1.0
-
-
 def test_ratios_and_table(bench):
     results = {
         'sniper':
