@@ -1,4 +1,5 @@
 """Fixtures of the tool tests."""
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -24,3 +25,18 @@ def random_ckpt(repo_root, tmp_path_factory):
     path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
     torch.save(dict(state_dict=model.state_dict()), path)
     return path
+
+
+@pytest.fixture(scope='session')
+def load_tool(repo_root):
+    """``load_tool(name)``: the module of the script
+    ``tools/analysis/<name>.py`` (the tools are scripts, not a package)."""
+
+    def load(name: str):
+        path = osp.join(repo_root, 'tools', 'analysis', f'{name}.py')
+        spec = importlib.util.spec_from_file_location(f'{name}_tool', path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+    return load

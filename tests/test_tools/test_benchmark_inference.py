@@ -37,7 +37,8 @@ def test_benchmark_inference_smoke(repo_root, tiny_synthetic_root,
         '--methods', 'single', 'pyramid', 'autofocus', 'oracle',
         '--single-scale',
         '0.25', '--af-points', 'config', '0.9,0.9,2,2', '--threads', '1',
-        '--out', out, '--plot', png, '--cfg-options'
+        '--out', out, '--plot', png, '--choose-within', '100', '-1',
+        '--cfg-options'
     ] + FAST)
     names = [r['name'] for r in results]
     assert [r['group'] for r in results] == [
@@ -60,6 +61,14 @@ def test_benchmark_inference_smoke(repo_root, tiny_synthetic_root,
     assert saved['env']['images'] == 1
     assert [r['name'] for r in saved['results']] == names
     assert open(png, 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
+    # within 100 mAP every point qualifies: the one with fewer pixels wins
+    # (and names its --af-points value); no point is above the pyramid by 1
+    assert [r['point'] for r in results[2:4]] == ['config', '0.9,0.9,2,2']
+    best = min(results[2:4], key=lambda r: r['mpix_per_img'])
+    assert saved['chosen'][0].startswith(
+        f"within 100 mAP of the pyramid: --af-points {best['point']} (")
+    assert saved['chosen'][1] == ('within -1 mAP of the pyramid: no '
+                                  'AutoFocus point')
     table = capsys.readouterr().out
     assert '| full pyramid (0.5/0.25/64) |' in table
     assert 'speed-up vs pyramid' in table
@@ -157,3 +166,40 @@ def test_check_focus_weights(repo_root):
     with pytest.raises(RuntimeError, match='b.pth has no FocusPixel head'):
         bench.check_focus_weights(
             dict(state_dict={'backbone.conv1.weight': 0}), 'b.pth')
+
+
+def _res(group, mAP, mpix, ms=100., point=None):
+    return dict(name=group, group=group, mAP=mAP, mpix_per_img=mpix,
+                ms_per_img=ms, point=point)
+
+
+def test_choose_point(repo_root):
+    """The fewest pixels within the drop; the higher mAP on a tie; none
+    when no point is close enough; the pyramid is required."""
+    report = _load(repo_root, 'inference_report')
+    results = [
+        _res('pyramid', 80.0, 8.0, 800.), _res('oracle', 80.0, 1.0),
+        _res('autofocus', 79.5, 4.0, point='a'),
+        _res('autofocus', 78.8, 2.0, point='b'),
+        _res('autofocus', 77.0, 1.5, point='c'),
+        _res('autofocus', 79.2, 2.0, point='d'),
+    ]
+    assert report.choose_point(results, 1.0)['point'] == 'd'  # tie: mAP
+    assert report.choose_point(results, 0.6)['point'] == 'a'
+    assert report.choose_point(results, 3.0)['point'] == 'c'
+    assert report.choose_point(results, 0.1) is None  # the oracle is not
+    lines = report.chosen_lines(results, [1.0, 0.1])
+    assert lines[0] == ('within 1 mAP of the pyramid: --af-points d '
+                        '(autofocus): -0.8 mAP, 4.00x fewer pixels, '
+                        '8.00x faster')
+    assert lines[1].endswith('no AutoFocus point')
+    with pytest.raises(ValueError, match='needs the pyramid'):
+        report.choose_point(results[1:], 1.0)
+
+
+def test_choose_within_needs_the_pyramid(repo_root, random_ckpt, tmp_path):
+    bench = _load(repo_root)
+    with pytest.raises(ValueError, match='--choose-within'):
+        bench.main([osp.join(repo_root, CFG), random_ckpt, '--methods',
+                    'autofocus', '--choose-within', '1', '--out',
+                    str(tmp_path / 'r.json')])

@@ -1,7 +1,6 @@
 """tools/analysis/chip_stats.py: --config reads the chip parameters that
 training uses, images found beside the json, pictures with a legend and
 the suggested chips beside the given ones."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -20,12 +19,9 @@ IMAGES = [
 ]
 
 
-def _tool(repo_root):
-    path = osp.join(repo_root, 'tools', 'analysis', 'chip_stats.py')
-    spec = importlib.util.spec_from_file_location('chip_stats_tool', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+@pytest.fixture(scope='module')
+def tool(load_tool):
+    return load_tool('chip_stats')
 
 
 def _plain(v):
@@ -46,14 +42,13 @@ def _options(cfg_file, root, chip_size):
 
 
 def test_config_gives_the_chip_parameters_of_training(
-        repo_root, tiny_synthetic_root, tmp_path, capsys):
+        tool, repo_root, tiny_synthetic_root, tmp_path, capsys):
     from mmdet.registry import RUNNERS
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     from mmsniper.datasets import SniperDataset
     from mmsniper.utils.dataset_walk import find_dataset
-    tool = _tool(repo_root)
     cfg_file = osp.join(repo_root, CFG)
     opts = _options(cfg_file, tiny_synthetic_root, 192)
     chip_cfg, ann_file, img_dir = tool.read_config(cfg_file, opts)
@@ -86,8 +81,8 @@ def test_config_gives_the_chip_parameters_of_training(
     assert tool.chip_params(args, chip_cfg)['chip_size'] == 64
 
 
-def test_config_without_sniper_dataset(repo_root, tiny_synthetic_root):
-    tool = _tool(repo_root)
+def test_config_without_sniper_dataset(tool, repo_root,
+                                       tiny_synthetic_root):
     with pytest.raises(ValueError, match='not a SniperDataset'):
         tool.read_config(
             osp.join(repo_root, 'tests/data/configs/tiny_synthetic.py'), {
@@ -99,8 +94,7 @@ def test_config_without_sniper_dataset(repo_root, tiny_synthetic_root):
 
 
 def test_images_beside_the_json_legend_and_suggested_chips(
-        repo_root, tmp_path, capsys):
-    tool = _tool(repo_root)
+        tool, repo_root, tmp_path, capsys):
     root = str(tmp_path / 'data')
     ann = write_toy_coco(root, IMAGES, ann_name='toy.json',
                          img_dir='annotations')

@@ -47,6 +47,13 @@ megapixel). The config must be a training config (its ``model`` the
 detector), not a ``*_pyramid-test.py`` / ``*_autofocus-test.py`` leaf
 config.
 
+Choosing an operating point: run the AutoFocus points on a val split with
+``--choose-within DROP...``; for each DROP it prints (and stores as
+``chosen`` in the json) the point with the fewest pixels per image within
+DROP mAP of the pyramid, with the ``--af-points`` value to test it with on
+the test split (pixels decide, not milliseconds: they do not depend on the
+load of the machine).
+
 Example::
 
     python tools/analysis/benchmark_inference.py \
@@ -55,6 +62,11 @@ synthetic.py work_dirs/autofocus_syn/epoch_2.pth \
         --data-root data/synthetic/bench --num-images 40 \
         --out work_dirs/benchmark_inference/results.json \
         --plot docs/images/autofocus_benchmark.png
+    # choose on val, then test the chosen points
+    python tools/analysis/benchmark_inference.py CONFIG CKPT \
+        --data-root data/synthetic/bench --split val --num-images 100 \
+        --methods pyramid autofocus --af-points config 0.1,0.1 0.05,0.05 \
+        --choose-within 1.0 2.0
 """
 import argparse
 import json
@@ -73,7 +85,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from inference_methods import build_methods, pyramid_wrapper_cfg  # noqa: E402
-from inference_report import coco_eval, plot, results_table  # noqa: E402
+from inference_report import (chosen_lines, coco_eval, plot,  # noqa: E402
+                              results_table)
 
 from mmsniper.utils.config_types import type_name  # noqa: E402
 
@@ -119,6 +132,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', default='work_dirs/benchmark_inference/'
                         'results.json')
     parser.add_argument('--plot', default=None, help='PNG speed/accuracy plot')
+    parser.add_argument(
+        '--choose-within', type=float, nargs='+', default=[],
+        metavar='DROP',
+        help='print (and store as "chosen") the AutoFocus point with the '
+        'fewest pixels within DROP mAP of the pyramid, for each DROP: run '
+        'on a val split, then test the chosen --af-points on test')
     return parser.parse_args(argv)
 
 
@@ -142,6 +161,11 @@ def check_focus_weights(ckpt: dict, path: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
+    if args.choose_within and not {'pyramid', 'autofocus'} <= set(
+            args.methods):
+        raise ValueError('--choose-within compares AutoFocus points with '
+                         'the pyramid: --methods needs pyramid and '
+                         'autofocus')
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from mmdet.registry import MODELS
@@ -218,7 +242,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     img_ids = [im['id'] for im in images]
     results = []
     for m in methods:
-        r = dict(name=m.name, group=m.group,
+        r = dict(name=m.name, group=m.group, point=m.point,
                  ms_per_img=float(np.mean(m.ms)),
                  mpix_per_img=float(np.mean(m.pixels)) / 1e6)
         if m.per_scale and m.per_scale[0]:
@@ -229,6 +253,10 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         results.append(r)
     table = results_table(results)
     print(table)
+    chosen = chosen_lines(results, args.choose_within) if (
+        args.choose_within) else []
+    for line in chosen:
+        print(line)
     env = dict(
         machine=platform.processor() or platform.machine(),
         cpus=os.cpu_count(), torch_threads=torch.get_num_threads(),
@@ -237,7 +265,8 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     from mmsniper.utils import atomic_write
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with atomic_write(args.out) as f:
-        json.dump(dict(env=env, results=results, table=table), f, indent=2)
+        json.dump(dict(env=env, results=results, table=table,
+                       chosen=chosen), f, indent=2)
     if args.plot:
         plot(results, args.plot,
              f'{len(images)} images of {osp.basename(args.data_root)}/'

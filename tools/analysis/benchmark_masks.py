@@ -12,7 +12,9 @@
    ``CocoMetric``, ``metric=['bbox', 'segm']``) and processed Mpix per image
    (``ProcessedPixelsMetric``). With ``--af-options`` AutoFocus is also
    tested at another operating point (row ``autofocus_opts``: those
-   ``--cfg-options`` added to the ``--tta`` test).
+   ``--cfg-options`` added to the ``--tta`` test). ``--split val`` tests
+   on the val split instead (to choose an operating point without looking
+   at test) and ``--modes`` runs a subset of the tests.
 3. Measures peak memory of mask inference against box-only inference on
    one large image (``--memory-mpix``; the tiled aerial photo of
    ``benchmark_huge_images.py``, one fresh process per run, the same
@@ -62,7 +64,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--lr', type=float, default=2e-3,
                         help='AdamW lr (the quickstart config\'s)')
     parser.add_argument('--test-images', type=int, default=40,
-                        help='first N test images (0: all)')
+                        help='first N images of --split (0: all)')
+    parser.add_argument('--split', default='test', choices=['test', 'val'],
+                        help='the split the tests run on (val: to choose '
+                        'an operating point without looking at test)')
+    parser.add_argument('--modes', nargs='+', default=list(MODES),
+                        choices=list(MODES) + ['autofocus_opts'],
+                        help='the tests to run (autofocus_opts, the '
+                        '--af-options test, runs whenever --af-options is '
+                        'given: "--modes autofocus_opts" runs only that)')
     parser.add_argument('--no-eval', action='store_true',
                         help='skip the mAP tests (memory only)')
     parser.add_argument('--memory-mpix', type=int, default=22,
@@ -94,14 +104,23 @@ def _run(args: list, threads: int, log: str) -> float:
     return time.perf_counter() - start
 
 
-def _data_opts(root: str, n_test: int) -> list:
+def _data_opts(root: str, n_test: int, split: str = 'test') -> list:
+    """``--cfg-options`` pointing the loaders at ``root``; the test loader
+    and metric at its ``split`` (first ``n_test`` images, 0: all)."""
     opts = [
         f'train_dataloader.dataset.dataset.data_root={root}/',
         f'val_dataloader.dataset.data_root={root}/',
         f'test_dataloader.dataset.data_root={root}/',
         f'val_evaluator.ann_file={root}/annotations/instances_val.json',
-        f'test_evaluator.0.ann_file={root}/annotations/instances_test.json',
+        f'test_evaluator.0.ann_file={root}/annotations/'
+        f'instances_{split}.json',
     ]
+    if split != 'test':
+        opts += [
+            f'test_dataloader.dataset.ann_file=annotations/'
+            f'instances_{split}.json',
+            f'test_dataloader.dataset.data_prefix.img={split}/',
+        ]
     if n_test > 0:
         opts.append(f'test_dataloader.dataset.indices={n_test}')
     return opts
@@ -132,12 +151,13 @@ def evaluate(args: argparse.Namespace, ckpt: str) -> dict:
                 autofocus=[args.config, '--tta'],
                 autofocus_opts=[args.config, '--tta'])
     out = {}
-    for mode in MODES + (('autofocus_opts', ) if args.af_options else ()):
+    modes = [m for m in MODES if m in args.modes]
+    for mode in modes + (['autofocus_opts'] if args.af_options else []):
         metrics = osp.join(args.work_dir, f'{mode}_metrics.json')
         cmd = ['tools/test.py', runs[mode][0], ckpt, '--work-dir',
                osp.join(args.work_dir, mode), '--metrics-out', metrics]
         cmd += runs[mode][1:] + ['--cfg-options'] + _data_opts(
-            args.data_root, args.test_images)
+            args.data_root, args.test_images, args.split)
         if mode == 'autofocus_opts':
             cmd += args.af_options
         seconds = _run(cmd, args.threads,
@@ -194,6 +214,8 @@ def report_eval(ev: dict) -> None:
               f"{r['bbox_mAP_50']:.1f} | {r['segm_mAP_50']:.1f} | "
               f"{pix if pix is None else round(pix, 2)} | "
               f"{r['seconds']:.0f} |")
+    if 'pyramid' not in ev:
+        return
     pyr = ev['pyramid']
     ratio = pyr['segm_mAP'] / max(pyr['bbox_mAP'], 1e-9)
     print(f'pyramid segm / bbox = {ratio:.2f} (target >= 0.8: '
@@ -231,6 +253,9 @@ def report_memory(mem: list) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if 'autofocus_opts' in args.modes and not args.af_options:
+        raise ValueError('--modes autofocus_opts tests AutoFocus with '
+                         '--af-options: give them')
     os.makedirs(args.work_dir, exist_ok=True)
     if not osp.isfile(osp.join(args.data_root, 'annotations',
                                'instances_test.json')):
@@ -238,7 +263,8 @@ def main(argv=None) -> None:
         from mmsniper.datasets.synthetic import generate_dataset
         generate_dataset(args.data_root, preset=args.preset, seed=0)
     res = dict(config=args.config, epochs=args.epochs, iters=args.iters,
-               test_images=args.test_images, af_options=args.af_options)
+               test_images=args.test_images, split=args.split,
+               af_options=args.af_options)
     if args.checkpoint:
         ckpt = args.checkpoint
     else:

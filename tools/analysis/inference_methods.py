@@ -26,9 +26,11 @@ class Method:
     """A named way to get detections of one BGR image ``(H, W, 3)``."""
 
     def __init__(self, name: str, fn: Callable[[np.ndarray], Dets],
-                 group: str, needs_gt: bool = False) -> None:
+                 group: str, needs_gt: bool = False,
+                 point: Optional[str] = None) -> None:
         self.name, self.fn, self.group = name, fn, group
         self.needs_gt = needs_gt
+        self.point = point  # the --af-points value of an AutoFocus point
         self.dets: List[dict] = []
         self.ms: List[float] = []
         self.pixels: List[int] = []
@@ -223,7 +225,8 @@ def build_methods(args: argparse.Namespace, cfg: Config,
             wcfg, desc = af_point(wrapper, point)
             methods.append(Method(f'AutoFocus ({desc})',
                                   _wrapper_fn(_build(wcfg, detector),
-                                              device), 'autofocus'))
+                                              device), 'autofocus',
+                                  point=point))
     if 'oracle' in args.methods:
         wrapper = copy.deepcopy(autofocus_wrapper_cfg(cfg))
         wrapper['type'] = 'OracleAutoFocusDetector'

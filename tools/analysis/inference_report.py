@@ -1,8 +1,9 @@
 """The report of tools/analysis/benchmark_inference.py: COCO bbox mAP of a
-method's detections, the markdown table and the speed/accuracy plot."""
+method's detections, the markdown table, the speed/accuracy plot and the
+choice of an AutoFocus operating point (on a val split)."""
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 def coco_eval(ann_file: str, img_ids: List[int], dets: List[dict],
@@ -101,3 +102,53 @@ def results_table(results: List[dict]) -> str:
                      'fewer |')
         lines.append(line)
     return '\n'.join(lines)
+
+
+def choose_point(results: List[dict], max_drop: float) -> Optional[dict]:
+    """The AutoFocus result with the fewest pixels per image among those at
+    most ``max_drop`` mAP below the full pyramid (ties: the higher mAP).
+
+    Pixels, not milliseconds, decide: they do not change with the load of
+    the machine the choice is made on.
+
+    Args:
+        results (list[dict]): Results of one run, with a ``pyramid`` one.
+        max_drop (float): mAP points below the pyramid allowed.
+
+    Returns:
+        dict | None: The chosen result (its ``point`` is the
+        ``--af-points`` value to test with), None when no AutoFocus point is
+        within ``max_drop``.
+
+    Raises:
+        ValueError: Without a pyramid result.
+    """
+    pyr = next((r for r in results if r['group'] == 'pyramid'), None)
+    if pyr is None:
+        raise ValueError('choosing an AutoFocus point needs the pyramid: '
+                         'add pyramid to --methods')
+    ok = [r for r in results if r['group'] == 'autofocus'
+          and r['mAP'] >= pyr['mAP'] - max_drop]
+    if not ok:
+        return None
+    return min(ok, key=lambda r: (r['mpix_per_img'], -r['mAP']))
+
+
+def chosen_lines(results: List[dict], drops: List[float]) -> List[str]:
+    """One line per ``drops`` entry: the point :func:`choose_point` picks,
+    with its mAP drop, pixel and speed ratios against the pyramid."""
+    lines = []
+    for drop in drops:
+        r = choose_point(results, drop)  # raises without the pyramid
+        pyr = next(p for p in results if p['group'] == 'pyramid')
+        if r is None:
+            lines.append(f'within {drop:g} mAP of the pyramid: no '
+                         'AutoFocus point')
+            continue
+        lines.append(
+            f"within {drop:g} mAP of the pyramid: --af-points "
+            f"{r.get('point', '?')} ({r['name']}): "
+            f"{r['mAP'] - pyr['mAP']:+.1f} mAP, "
+            f"{pyr['mpix_per_img'] / r['mpix_per_img']:.2f}x fewer pixels, "
+            f"{pyr['ms_per_img'] / r['ms_per_img']:.2f}x faster")
+    return lines
