@@ -4,7 +4,8 @@
 This is the executable definition of ``mmsniper._ext.chip_cover``: the C++
 and CUDA paths are tested against it for bitwise equality, and it is the
 fallback when the extension is not built. Its structure follows
-``csrc/common/chip_cover_common.hpp`` line for line.
+``csrc/common/chip_cover_common.hpp`` (and ``chip_cover_host.hpp`` for
+the pruning) line for line.
 
 Shape shorthands: ``N`` boxes, ``C`` emitted chips, ``M = nx * ny``
 candidate chips.

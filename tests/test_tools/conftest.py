@@ -1,6 +1,7 @@
 """Fixtures of the tool tests."""
 import importlib.util
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -30,13 +31,19 @@ def random_ckpt(repo_root, tmp_path_factory):
 @pytest.fixture(scope='session')
 def load_tool(repo_root):
     """``load_tool(name)``: the module of the script
-    ``tools/analysis/<name>.py`` (the tools are scripts, not a package)."""
+    ``tools/analysis/<name>.py`` (the tools are scripts, not a package;
+    their sibling modules are importable while it loads, as when run)."""
+    tools = osp.join(repo_root, 'tools', 'analysis')
 
     def load(name: str):
-        path = osp.join(repo_root, 'tools', 'analysis', f'{name}.py')
-        spec = importlib.util.spec_from_file_location(f'{name}_tool', path)
+        spec = importlib.util.spec_from_file_location(
+            f'{name}_tool', osp.join(tools, f'{name}.py'))
         mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
+        sys.path.insert(0, tools)
+        try:
+            spec.loader.exec_module(mod)
+        finally:
+            sys.path.remove(tools)
         return mod
 
     return load

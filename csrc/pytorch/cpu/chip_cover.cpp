@@ -6,6 +6,7 @@
 
 #include "chip_cover_common.hpp"
 #include "chip_cover_greedy.hpp"
+#include "chip_cover_host.hpp"
 #include "pytorch_cpp_helper.hpp"
 #include "pytorch_device_registry.hpp"
 

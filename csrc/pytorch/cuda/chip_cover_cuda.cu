@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "chip_cover_cuda_kernel.cuh"
+#include "chip_cover_host.hpp"
 
 at::Tensor ChipCoverCUDAKernelLauncher(const at::Tensor boxes, int64_t width,
                                        int64_t height, int64_t chip_size,
