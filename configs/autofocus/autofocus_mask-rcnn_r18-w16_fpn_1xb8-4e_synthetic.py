@@ -20,3 +20,16 @@ train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 
 val_evaluator = dict(metric=_base_.mask_metrics)
 test_evaluator = _base_.mask_test_evaluator
+
+# --tta of the mask model: the coarse pass at long side 256 (the coarsest
+# training scale, with the pyramid's valid range there) and FocusPixel
+# thresholds 0.1, chosen on the val split (docs/benchmarks.md, "Mask
+# AutoFocus: the coarse scale"): at long side 512 the large objects appear
+# larger than any training chip showed them (segm AP_l 4 below the pyramid).
+tta_model = dict(
+    autofocus_cfg=dict(
+        scales=(256, 0.75, 1.5),
+        valid_ranges=((75, -1), (-1, 192), (-1, 72)),
+        focus=[dict(dilation=3, threshold=0.1, min_chip_cells=3),
+               dict(dilation=3, threshold=0.1, min_chip_cells=8)]))
+autofocus_test_model = dict(autofocus_cfg=tta_model['autofocus_cfg'])
