@@ -5,17 +5,10 @@
 positives."""
 import json
 import os.path as osp
-import runpy
 import time
 
+from false_positives import false_positive_stats
 from training_report import FP_SCORE
-
-
-def _false_positive_stats():
-    """``false_positive_stats`` of the sibling ``false_positives.py``."""
-    return runpy.run_path(osp.join(osp.dirname(osp.abspath(__file__)),
-                                   'false_positives.py'))[
-                                       'false_positive_stats']
 
 
 def load_cfg(args):
@@ -80,12 +73,9 @@ def evaluate(args, ckpt: str, ann_file: str, prefix: str) -> dict:
         gt = json.load(f)
     with open(prefix + '.bbox.json') as f:
         dets = json.load(f)
-    stats = _false_positive_stats()(gt, dets, [FP_SCORE])[f'{FP_SCORE:g}']
+    stats = false_positive_stats(gt, dets, [FP_SCORE])[f'{FP_SCORE:g}']
     out['fp_per_image'] = round(stats['fp_per_image'], 3)
     out['fp_inside_larger_frac'] = round(stats['inside_larger_frac'], 3)
     out['val_images'] = len(gt['images'])
     out['eval_s'] = round(time.perf_counter() - t, 1)
     return out
-
-
-# ---------------------------------------------------------------- one arm
