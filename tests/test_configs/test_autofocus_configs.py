@@ -42,10 +42,13 @@ def test_autofocus_config(path):
     from mmdet.registry import TRANSFORMS
     assert 'chip_focus_bboxes' in TRANSFORMS.build(pack).meta_keys
     assert cfg.model.focus_head.get('use_ignored_instances', True)
-    # the stride-16 level: P4 of P2-P6 (two-stage), of P3-P7 (one-stage)
+    # the stride-16 level: P4 of P2-P6 (two-stage), of P3-P7 (one-stage);
+    # the *-p3 ablation: stride 8, P3 of P2-P6
     one_stage = cfg.model.type in ('FocusRetinaNet', 'FocusATSS')
-    assert cfg.model.focus_head.stride == 16
-    assert cfg.model.focus_head.in_index == (1 if one_stage else 2)
+    want = 8 if '-p3_' in osp.basename(path) else 16
+    assert cfg.model.focus_head.stride == want
+    first = 8 if one_stage else 4  # stride of the FPN's first level
+    assert cfg.model.focus_head.in_index == (want // first).bit_length() - 1
     # --tta: AutoFocus (configs/_base_/tta/autofocus.py) on the original
     # image, with the `sniper` block's budgets
     assert cfg.tta_model.type == 'AutoFocusDetector'

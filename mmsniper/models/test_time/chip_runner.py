@@ -21,6 +21,7 @@ from mmdet.structures.bbox import BaseBoxes
 from torch import Tensor
 
 from ...chips.crop_resize import crop_resize_tensor
+from ...utils import host_memory
 from .raw_predict import raw_detections
 from .tiles import tile_windows
 
@@ -142,6 +143,11 @@ class ChipRunnerMixin:
             need no mapping).
         """
         det = self.module
+        if any(src.device.type == 'cpu' and src.shape[-2] * src.shape[-1] >=
+               host_memory.HUGE_SCENE_PIXELS for src in sources):
+            # a huge scene on the CPU: keep the heap from fragmenting over
+            # its tiles (mmsniper.utils.host_memory)
+            host_memory.bound_host_heap()
         order = sorted(range(len(jobs)),
                        key=lambda i: (-jobs[i].shape[0] * jobs[i].shape[1],
                                       i))

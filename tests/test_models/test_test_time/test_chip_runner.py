@@ -156,3 +156,21 @@ def test_as_tensor_boxes():
     t = torch.tensor([[1., 2., 3., 4.]])
     assert as_tensor_boxes(t) is t
     assert torch.equal(as_tensor_boxes(HorizontalBoxes(t)), t)
+
+
+def test_huge_cpu_scene_bounds_the_host_heap(blob_detector, monkeypatch):
+    # a scene of >= HUGE_SCENE_PIXELS on the CPU fixes glibc's mmap
+    # threshold before its tiles run (the heap does not fragment over
+    # them); smaller scenes leave the allocator alone
+    _spy_raw(monkeypatch)
+    calls = []
+    monkeypatch.setattr(tt_runner.host_memory, 'bound_host_heap',
+                        lambda: calls.append(1) or True)
+    monkeypatch.setattr(tt_runner.host_memory, 'HUGE_SCENE_PIXELS', 64 * 64)
+    model = _Host(blob_detector)
+    jobs = model.windows(0, 0, 1.0, (0., 0., 32., 32.), (32, 32), (1., 1.),
+                         0., 0)
+    model.run_jobs([torch.zeros((3, 63, 64), dtype=torch.uint8)], jobs, 1)
+    assert calls == []
+    model.run_jobs([torch.zeros((3, 64, 64), dtype=torch.uint8)], jobs, 1)
+    assert calls == [1]
