@@ -150,3 +150,29 @@ def test_one_focus_transition_from_cfg_options(name):
     assert dict(after[0]) == before[0]
     assert {k: v for k, v in after[1].items() if k != 'threshold'} == {
         k: v for k, v in before[1].items() if k != 'threshold'}
+
+
+def test_posw3_weights_focus_pixels_three_times():
+    """The loss-weighting ablation's head weights a FocusPixel cell 3x a
+    negative one; its parent's head weights both 1 (spec 5.2)."""
+    import math
+
+    import torch
+    init_default_scope('mmdet')
+    heads = [
+        MODELS.build(_cfg(f'autofocus_faster-rcnn_r18-w16_fpn_{n}_synthetic'
+                          '.py').model.focus_head)
+        for n in ('joint-12e', 'joint-12e-posw3')
+    ]
+    # equal logits: every labelled cell costs ln 2 before weighting
+    preds = torch.zeros(1, 2, 1, 3)
+    labels = torch.tensor([[[1, 0, -1]]])
+    plain, weighted = [h.loss_by_feat(preds, labels)['loss_focus'].item()
+                       for h in heads]
+    assert plain == pytest.approx(math.log(2))
+    # (3 ln2 + 1 ln2) over the 2 labelled cells
+    assert weighted == pytest.approx(2 * math.log(2))
+    # a positive-only map: weighted 3x, still averaged over labelled cells
+    pos = torch.tensor([[[1, 1, -1]]])
+    assert heads[1].loss_by_feat(preds, pos)['loss_focus'].item() == \
+        pytest.approx(3 * math.log(2))
