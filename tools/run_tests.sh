@@ -5,4 +5,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 bash tools/misc/setup_env.sh
+# One torch / OpenMP thread unless the caller sets another count: the tests
+# run small CPU ops, where a second thread waiting at every op barrier costs
+# more than it gives (tests/conftest.py, `single_thread`).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec "$ROOT/.venv/bin/python" -m pytest tests -q "$@"
