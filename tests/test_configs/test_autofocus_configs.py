@@ -176,3 +176,25 @@ def test_posw3_weights_focus_pixels_three_times():
     pos = torch.tensor([[[1, 1, -1]]])
     assert heads[1].loss_by_feat(preds, pos)['loss_focus'].item() == \
         pytest.approx(3 * math.log(2))
+
+
+def test_dclow1_labels_tiny_boxes_as_focus_pixels():
+    """The don't-care-bound ablation's head labels a 2 px box (sqrt(area)
+    in (1.0, 2.5]) a FocusPixel; its parent's head ignores it (spec 5.1's
+    bound, halved for the synthetic recipe). A 1 px box stays don't care
+    in both, a 10 px box is a FocusPixel in both."""
+    import torch
+    init_default_scope('mmdet')
+    heads = [
+        MODELS.build(_cfg(f'autofocus_faster-rcnn_r18-w16_fpn_{n}_synthetic'
+                          '.py').model.focus_head)
+        for n in ('joint-12e', 'joint-12e-dclow1')
+    ]
+    assert [h.dc_low for h in heads] == [2.5, 1.0]
+    # one box per cell of a 1 x 3 map (stride 16): 2 px, 1 px, 10 px
+    boxes = torch.tensor([[2., 2., 4., 4.], [18., 2., 19., 3.],
+                          [34., 2., 44., 12.]])
+    plain, low = [h.get_targets([boxes], (1, 3))[0, 0].tolist()
+                  for h in heads]
+    assert plain == [-1, -1, 1]
+    assert low == [1, -1, 1]

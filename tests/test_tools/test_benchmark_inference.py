@@ -203,3 +203,27 @@ def test_choose_within_needs_the_pyramid(repo_root, random_ckpt, tmp_path):
         bench.main([osp.join(repo_root, CFG), random_ckpt, '--methods',
                     'autofocus', '--choose-within', '1', '--out',
                     str(tmp_path / 'r.json')])
+
+
+def test_load_split_hand_made(repo_root, tmp_path):
+    """``load_split``: the first ``num`` images by id, xywh to xyxy, crowd
+    boxes kept unless ``skip_crowd``, images without boxes kept empty."""
+    bench = _load(repo_root, 'inference_methods')
+    (tmp_path / 'annotations').mkdir()
+    ann = dict(
+        images=[dict(id=7, file_name='b.jpg'), dict(id=3, file_name='a.jpg'),
+                dict(id=9, file_name='c.jpg')],
+        annotations=[
+            dict(id=1, image_id=3, bbox=[1, 2, 10, 20], iscrowd=0),
+            dict(id=2, image_id=3, bbox=[0, 0, 5, 5], iscrowd=1),
+            dict(id=3, image_id=9, bbox=[4, 4, 1, 1]),  # not kept (num=2)
+        ],
+        categories=[dict(id=1, name='a')])
+    with open(tmp_path / 'annotations' / 'instances_val.json', 'w') as f:
+        json.dump(ann, f)
+    loaded, images, gts = bench.load_split(str(tmp_path), 'val', 2)
+    assert loaded['categories'] == ann['categories']
+    assert [im['id'] for im in images] == [3, 7]
+    assert gts == {3: [[1, 2, 11, 22], [0, 0, 5, 5]], 7: []}
+    _, _, gts = bench.load_split(str(tmp_path), 'val', 0, skip_crowd=True)
+    assert gts == {3: [[1, 2, 11, 22]], 7: [], 9: [[4, 4, 5, 5]]}

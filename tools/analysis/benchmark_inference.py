@@ -84,7 +84,8 @@ from mmengine.config import Config, DictAction
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from inference_methods import build_methods, pyramid_wrapper_cfg  # noqa: E402
+from inference_methods import (build_methods, load_split,  # noqa: E402
+                               pyramid_wrapper_cfg)
 from inference_report import (chosen_lines, coco_eval, plot,  # noqa: E402
                               results_table)
 
@@ -196,25 +197,17 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     detector.to(args.device).eval()
     meta = ckpt.get('meta', {}).get('dataset_meta', {})
 
-    ann_file = osp.join(args.data_root, 'annotations',
-                        f'instances_{args.split}.json')
-    with open(ann_file) as f:
-        ann = json.load(f)
+    ann, images, gts = load_split(args.data_root, args.split,
+                                  args.num_images)
     cats = sorted(ann['categories'], key=lambda c: c['id'])
     classes = list(meta.get('classes', []))
     by_name = {c['name']: c['id'] for c in cats}
     if not classes or any(c not in by_name for c in classes):
         classes = [c['name'] for c in cats]  # label i = i-th category
     cat_ids = [by_name[c] for c in classes]
-    images = sorted(ann['images'], key=lambda im: im['id'])
-    if args.num_images > 0:
-        images = images[:args.num_images]
     img_dir = osp.join(args.data_root, args.split)
-    gts = {im['id']: [] for im in images}
-    for a in ann['annotations']:
-        if a['image_id'] in gts:
-            x, y, w, h = a['bbox']
-            gts[a['image_id']].append([x, y, x + w, y + h])
+    ann_file = osp.join(args.data_root, 'annotations',
+                        f'instances_{args.split}.json')
 
     methods = build_methods(args, cfg, detector, classes)
     first = load_image(osp.join(img_dir, images[0]['file_name']))

@@ -18,7 +18,7 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -27,7 +27,8 @@ from mmengine.config import Config, DictAction
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from inference_methods import _build, af_point, autofocus_wrapper_cfg  # noqa
+from inference_methods import (_build, af_point, autofocus_wrapper_cfg,  # noqa
+                               load_split, predict_sample)
 
 #: Upper bounds of the size bins, sqrt(area) in original pixels.
 DEFAULT_BINS = (24., 48., 72., 192.)
@@ -89,32 +90,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _samples(root: str, split: str, num: int) -> Tuple[list, Dict]:
-    with open(osp.join(root, 'annotations', f'instances_{split}.json')) as f:
-        ann = json.load(f)
-    images = sorted(ann['images'], key=lambda im: im['id'])
-    images = images[:num] if num > 0 else images
-    gts = {im['id']: [] for im in images}
-    for a in ann['annotations']:
-        if a['image_id'] in gts and not a.get('iscrowd', 0):
-            x, y, w, h = a['bbox']
-            gts[a['image_id']].append([x, y, x + w, y + h])
-    return images, gts
-
-
-def _run(model, img: np.ndarray, gt: np.ndarray):
-    from mmdet.structures import DetDataSample
-    from mmengine.structures import InstanceData
-    h, w = img.shape[:2]
-    sample = DetDataSample(metainfo=dict(ori_shape=(h, w), img_shape=(h, w)))
-    sample.gt_instances = InstanceData(
-        bboxes=torch.as_tensor(gt, dtype=torch.float32).reshape(-1, 4),
-        labels=torch.zeros(len(gt), dtype=torch.long))
-    image = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
-    with torch.no_grad():
-        return model.predict_images([image], [sample])[0]
-
-
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     torch.set_num_threads(max(args.threads, 1))
@@ -144,7 +119,8 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
                                     detector)))
     bins = sorted(args.bins)
     edges = [0.] + bins + [float('inf')]
-    images, gts = _samples(args.data_root, args.split, args.num_images)
+    _, images, gts = load_split(args.data_root, args.split,
+                                args.num_images, skip_crowd=True)
     num_scales = len(wrapper['autofocus_cfg']['scales'])
     stats = [
         dict(inside=np.zeros((num_scales, len(edges) - 1)),
@@ -162,7 +138,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         b = np.digitize(size, bins)
         np.add.at(count, b, 1)
         for (name, model), st in zip(models, stats):
-            res = _run(model, img, gt)
+            res = predict_sample(model, img, gt)
             for s in range(1, num_scales):
                 inside, cut = chip_coverage(gt, res.focus_chips[s])
                 np.add.at(st['inside'][s], b, inside)
