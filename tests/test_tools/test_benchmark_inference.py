@@ -208,7 +208,7 @@ def test_choose_within_needs_the_pyramid(repo_root, random_ckpt, tmp_path):
 def test_load_split_hand_made(repo_root, tmp_path):
     """``load_split``: the first ``num`` images by id, xywh to xyxy, crowd
     boxes kept unless ``skip_crowd``, images without boxes kept empty."""
-    bench = _load(repo_root, 'inference_methods')
+    bench = _load(repo_root, 'inference_samples')
     (tmp_path / 'annotations').mkdir()
     ann = dict(
         images=[dict(id=7, file_name='b.jpg'), dict(id=3, file_name='a.jpg'),

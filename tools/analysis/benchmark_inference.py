@@ -84,8 +84,8 @@ from mmengine.config import Config, DictAction
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from inference_methods import (build_methods, load_split,  # noqa: E402
-                               pyramid_wrapper_cfg)
+from inference_methods import build_methods, pyramid_wrapper_cfg  # noqa: E402
+from inference_samples import load_split  # noqa: E402
 from inference_report import (chosen_lines, coco_eval, plot,  # noqa: E402
                               results_table)
 

@@ -27,8 +27,8 @@ from mmengine.config import Config, DictAction
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from inference_methods import (_build, af_point, autofocus_wrapper_cfg,  # noqa
-                               load_split, predict_sample)
+from inference_methods import _build, af_point, autofocus_wrapper_cfg  # noqa
+from inference_samples import load_split, predict_sample  # noqa: E402
 
 #: Upper bounds of the size bins, sqrt(area) in original pixels.
 DEFAULT_BINS = (24., 48., 72., 192.)
