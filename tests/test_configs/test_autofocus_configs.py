@@ -198,3 +198,21 @@ def test_dclow1_labels_tiny_boxes_as_focus_pixels():
                   for h in heads]
     assert plain == [-1, -1, 1]
     assert low == [1, -1, 1]
+
+
+def test_joint18e_differs_from_joint12e_only_in_epochs():
+    """The more-epochs ablation runs the twelve-epoch recipe for 18 epochs,
+    validating once at the end; model, data, schedule shape and test time
+    are the parent's."""
+    parent = _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-12e_synthetic.py')
+    longer = _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py')
+    assert (parent.train_cfg.max_epochs, longer.train_cfg.max_epochs) == (12,
+                                                                          18)
+    assert longer.train_cfg.val_interval == 18
+    for key in ('model', 'train_dataloader', 'optim_wrapper',
+                'param_scheduler', 'tta_model', 'tta_pipeline', 'sniper'):
+        assert longer[key] == parent[key], key
+    # the cosine phase has no fixed end, so it stretches to the 18 epochs
+    cosine = [s for s in longer.param_scheduler
+              if s.type == 'CosineAnnealingLR'][0]
+    assert 'end' not in cosine and 'T_max' not in cosine
