@@ -216,3 +216,65 @@ def test_joint18e_differs_from_joint12e_only_in_epochs():
     cosine = [s for s in longer.param_scheduler
               if s.type == 'CosineAnnealingLR'][0]
     assert 'end' not in cosine and 'T_max' not in cosine
+
+
+def test_cr100_changes_only_the_coarse_valid_range():
+    """The coarse-range leaf tests the 18-epoch checkpoint with the coarse
+    scale keeping boxes over 100 px instead of 40, in --tta's wrapper and
+    in the *_autofocus-test.py wrapper alike; training and everything else
+    at test time are the 18-epoch config's."""
+    import copy
+    parent = _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py')
+    leaf = _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e-cr100_'
+                'synthetic.py')
+    for key in ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'tta_pipeline', 'sniper'):
+        assert leaf[key] == parent[key], key
+    for key in ('tta_model', 'autofocus_test_model'):
+        ranges = [[list(r) for r in c[key].autofocus_cfg.valid_ranges]
+                  for c in (parent, leaf)]
+        assert ranges == [[[40, -1], [-1, 192], [-1, 72]],
+                          [[100, -1], [-1, 192], [-1, 72]]], key
+        rest = [copy.deepcopy(c[key].to_dict()) for c in (parent, leaf)]
+        for r in rest:
+            r['autofocus_cfg'].pop('valid_ranges')
+        assert rest[0] == rest[1], key
+    # the wrapper built from the leaf filters its coarse scale at 100 px
+    init_default_scope('mmdet')
+    cfg = resolve_sniper_block(leaf)
+    wrapper = MODELS.build(dict(cfg.tta_model, module=cfg.model))
+    assert [tuple(r) for r in wrapper.valid_ranges][0] == (100, -1)
+
+
+@pytest.mark.parametrize('epochs', [3, 9])
+def test_focus512_trains_the_head_alone_on_the_coarse_test_scale(epochs):
+    """The coarse-scale head ablation starts from the 18-epoch checkpoint,
+    trains only the FocusPixel head, adds the AutoFocus coarse scale (long
+    side 512) to the chip scales with every box up to 256 px valid, and
+    keeps the parent's three-scale pyramid test and AutoFocus test."""
+    parent = resolve_sniper_block(
+        _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py'))
+    cfg = resolve_sniper_block(
+        _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e-focus512-'
+             f'{epochs}e_synthetic.py'))
+    assert cfg.load_from.endswith(
+        'joint-18e_synthetic/epoch_18.pth')
+    assert cfg.model.train_cfg.focus_head_only is True
+    assert cfg.train_cfg.max_epochs == epochs
+    chip = cfg.train_dataloader.dataset.chip_cfg
+    assert list(chip.scales) == [1.5, 0.75, 512, 256]
+    assert [list(r) for r in chip.valid_ranges] == [[-1, 64], [40, 160],
+                                                   [-1, 256], [120, -1]]
+    # the 512 scale is the AutoFocus coarse scale
+    assert cfg.tta_model.autofocus_cfg.scales[0] == 512
+    pyramid = cfg.pyramid_test_model.tta_cfg
+    assert list(pyramid.scales) == [1.5, 0.75, 256]
+    assert len(pyramid.valid_ranges) == 3
+    assert cfg.pyramid_test_model == parent.pyramid_test_model
+    assert cfg.tta_model == parent.tta_model
+    # the detector is frozen: only the head has trainable parameters
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    trainable = {n.split('.')[0] for n, p in model.named_parameters()
+                 if p.requires_grad}
+    assert trainable == {'focus_head'}
