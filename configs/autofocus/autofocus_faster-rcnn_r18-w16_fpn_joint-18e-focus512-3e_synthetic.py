@@ -1,5 +1,7 @@
 # The FocusPixel head of the 18-epoch joint model
-# (./autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py) trained on
+# (./autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py, tested with
+# the coarse valid range of ./autofocus_faster-rcnn_r18-w16_fpn_joint-18e-
+# cr100_synthetic.py) trained on
 # for 3 epochs alone (detector frozen: its pyramid is unchanged) with a
 # fourth chip scale, long side 512: the coarse AutoFocus scale. The SNIPER
 # scales 1.5 / 0.75 / long side 256 show the head small objects at factor
@@ -10,7 +12,7 @@
 # objects. The pyramid test keeps the three SNIPER scales.
 #   python tools/train.py \
 #       configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_joint-18e-focus512-3e_synthetic.py
-_base_ = './autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py'
+_base_ = './autofocus_faster-rcnn_r18-w16_fpn_joint-18e-cr100_synthetic.py'
 
 load_from = 'work_dirs/autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic/epoch_18.pth'  # noqa: E501
 

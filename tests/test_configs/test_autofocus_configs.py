@@ -251,9 +251,10 @@ def test_focus512_trains_the_head_alone_on_the_coarse_test_scale(epochs):
     """The coarse-scale head ablation starts from the 18-epoch checkpoint,
     trains only the FocusPixel head, adds the AutoFocus coarse scale (long
     side 512) to the chip scales with every box up to 256 px valid, and
-    keeps the parent's three-scale pyramid test and AutoFocus test."""
+    keeps the three-scale pyramid test and the AutoFocus test (coarse
+    valid range 100) of its parent, the coarse-range leaf."""
     parent = resolve_sniper_block(
-        _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py'))
+        _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e-cr100_synthetic.py'))
     cfg = resolve_sniper_block(
         _cfg('autofocus_faster-rcnn_r18-w16_fpn_joint-18e-focus512-'
              f'{epochs}e_synthetic.py'))
@@ -272,6 +273,7 @@ def test_focus512_trains_the_head_alone_on_the_coarse_test_scale(epochs):
     assert len(pyramid.valid_ranges) == 3
     assert cfg.pyramid_test_model == parent.pyramid_test_model
     assert cfg.tta_model == parent.tta_model
+    assert list(cfg.tta_model.autofocus_cfg.valid_ranges[0]) == [100, -1]
     # the detector is frozen: only the head has trainable parameters
     init_default_scope('mmdet')
     model = MODELS.build(cfg.model)
