@@ -19,8 +19,9 @@ load_from = 'work_dirs/autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic/epo
 sniper = dict(
     scales=(1.5, 0.75, 512, 256),
     valid_ranges=((-1, 64), (40, 160), (-1, 256), (120, -1)),
-    test_scales=(1.5, 0.75, 256),
-    test_valid_ranges=((-1, 72), (40, 192), (75, -1)))
+    # the pyramid test keeps the three SNIPER scales (and their
+    # test_valid_ranges)
+    test_scales=(1.5, 0.75, 256))
 model = dict(train_cfg=dict(focus_head_only=True))
 train_cfg = dict(max_epochs=3, val_interval=3)
 param_scheduler = [  # a short warm-up from 0.1 x lr, cosine to 0.05 x lr
