@@ -6,7 +6,8 @@
 # FocusChips already contain every such box (tools/analysis/
 # focus_coverage.py), so its coarse detections only added low-quality
 # duplicates to the merge. Chosen on the bench val split (40, 75, 100 and
-# 128 px; docs/benchmarks.md, "Coarse valid range").
+# 128 px; docs/benchmarks.md, "Coarse valid range of
+# AutoFocus").
 #   python tools/test.py \
 #       configs/autofocus/autofocus_faster-rcnn_r18-w16_fpn_joint-18e-cr100_synthetic.py \
 #       work_dirs/autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic/epoch_18.pth --tta

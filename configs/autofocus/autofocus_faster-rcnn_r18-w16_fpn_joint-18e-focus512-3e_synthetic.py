@@ -1,9 +1,9 @@
-# The FocusPixel head of the 18-epoch joint model
-# (./autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py, tested with
-# the coarse valid range of ./autofocus_faster-rcnn_r18-w16_fpn_joint-18e-
-# cr100_synthetic.py) trained on
-# for 3 epochs alone (detector frozen: its pyramid is unchanged) with a
-# fourth chip scale, long side 512: the coarse AutoFocus scale. The SNIPER
+# The 18-epoch joint model
+# (./autofocus_faster-rcnn_r18-w16_fpn_joint-18e_synthetic.py) with its
+# FocusPixel head trained on alone for 3 epochs (detector frozen: its
+# pyramid is unchanged) with a fourth chip scale, long side 512: the coarse
+# AutoFocus scale. Tested with the coarse valid range of its base,
+# ./autofocus_faster-rcnn_r18-w16_fpn_joint-18e-cr100_synthetic.py. The SNIPER
 # scales 1.5 / 0.75 / long side 256 show the head small objects at factor
 # 0.13-0.26 and 0.75 only, while the coarse test pass looks at factor
 # 0.26-0.51, where the map misses objects of 3-7 input px

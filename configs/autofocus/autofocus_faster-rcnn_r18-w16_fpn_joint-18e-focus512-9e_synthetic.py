@@ -1,6 +1,6 @@
 # ./autofocus_faster-rcnn_r18-w16_fpn_joint-18e-focus512-3e_synthetic.py
 # trained three times as long (9 epochs of the FocusPixel head alone on the
-# four chip scales, about 11 min on 2 CPU cores), to measure whether the
+# four chip scales: 16 min on 1 CPU thread), to measure whether the
 # head-only stage has converged (docs/benchmarks.md, "FocusPixel head on
 # the coarse test scale").
 #   python tools/train.py \
