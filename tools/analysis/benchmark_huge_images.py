@@ -175,6 +175,11 @@ def worker(args: argparse.Namespace) -> None:
             raise ValueError('the test pipeline does not start with '
                              f'LoadImageFromFile: {pipeline[0]}')
         pipeline[0]['type'] = 'LoadMappedImage'
+    if args.checkpoint is None:
+        # the same random weights in every worker process, so that the
+        # decoded and the mapped input of an image give the same detections
+        from mmsniper.utils.seeding import seed_global_rngs
+        seed_global_rngs(0)
     model = init_detector(cfg, args.checkpoint, device='cpu')
     # warm-up on a file (mmdet's inference_detector edits model.cfg's
     # pipeline in place for an array, after which paths fail)
