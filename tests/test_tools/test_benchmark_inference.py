@@ -227,3 +227,16 @@ def test_load_split_hand_made(repo_root, tmp_path):
     assert gts == {3: [[1, 2, 11, 22], [0, 0, 5, 5]], 7: []}
     _, _, gts = bench.load_split(str(tmp_path), 'val', 0, skip_crowd=True)
     assert gts == {3: [[1, 2, 11, 22]], 7: [], 9: [[4, 4, 5, 5]]}
+
+
+def test_plot_label_names_the_whole_point(repo_root):
+    """The plot's AutoFocus labels carry k and d, so that two points with the
+    same thresholds and different chip sizes are told apart."""
+    report = _load(repo_root, 'inference_report')
+    a = dict(group='autofocus', name='AutoFocus (coarse 512; t=0.2 k=3 d=3, '
+             't=0.2 k=6 d=2)')
+    b = dict(group='autofocus', name='AutoFocus (coarse 512; t=0.2 k=3 d=3, '
+             't=0.2 k=8 d=3)')
+    assert report._short(a) == 'AF t=0.2/0.2 k=3/6 d=3/2'
+    assert report._short(b) == 'AF t=0.2/0.2 k=3/8 d=3/3'
+    assert report._short(dict(group='pyramid', name='x')) == 'full pyramid'

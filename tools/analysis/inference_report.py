@@ -33,11 +33,16 @@ def coco_eval(ann_file: str, img_ids: List[int], dets: List[dict],
 
 
 def _short(r: dict) -> str:
-    """A short label: the AutoFocus thresholds, or the method's group."""
+    """A short label: the AutoFocus operating point (threshold, minimum chip
+    cells and dilation of each transition, ``AF t=0.2/0.2 k=3/6 d=3/3``),
+    or the method's group."""
     if r['group'] == 'autofocus':
         inner = r['name'][r['name'].find('(') + 1:r['name'].rfind(')')]
-        return 'AF ' + ', '.join(
-            part.split()[0] for part in inner.split(';')[-1].split(','))
+        trans = [dict(kv.split('=', 1) for kv in part.split())
+                 for part in inner.split(';')[-1].split(',')]
+        keys = [k for k in ('t', 'k', 'd') if all(k in t for t in trans)]
+        return 'AF ' + ' '.join(
+            f"{k}={'/'.join(t[k] for t in trans)}" for k in keys)
     if r['group'] == 'oracle':
         inner = r['name'][r['name'].find('(') + 1:r['name'].rfind(')')]
         return 'oracle ' + inner.split('; ')[-1]
