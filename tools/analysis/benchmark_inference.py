@@ -52,7 +52,11 @@ Choosing an operating point: run the AutoFocus points on a val split with
 ``chosen`` in the json) the point with the fewest pixels per image within
 DROP mAP of the pyramid, with the ``--af-points`` value to test it with on
 the test split (pixels decide, not milliseconds: they do not depend on the
-load of the machine).
+load of the machine). ``--choose-z Z`` keeps a margin for the shift from val
+to test: a point qualifies only when its drop plus Z standard errors is
+within DROP, the standard error (``drop_se`` in the json) coming from the
+delete-a-group jackknife over ``--jackknife-folds`` groups of images, paired
+with the pyramid (``inference_uncertainty.py``).
 
 Example::
 
@@ -66,7 +70,7 @@ synthetic.py work_dirs/autofocus_syn/epoch_2.pth \
     python tools/analysis/benchmark_inference.py CONFIG CKPT \
         --data-root data/synthetic/bench --split val --num-images 100 \
         --methods pyramid autofocus --af-points config 0.1,0.1 0.05,0.05 \
-        --choose-within 1.0 2.0
+        --choose-within 1.0 2.0 --choose-z 1.645
 """
 import argparse
 import json
@@ -88,6 +92,8 @@ from inference_methods import build_methods, pyramid_wrapper_cfg  # noqa: E402
 from inference_samples import load_split  # noqa: E402
 from inference_report import (chosen_lines, coco_eval, plot,  # noqa: E402
                               results_table)
+from inference_uncertainty import (jackknife_se,  # noqa: E402
+                                   leave_fold_out_maps)
 
 from mmsniper.utils.config_types import type_name  # noqa: E402
 
@@ -139,6 +145,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='print (and store as "chosen") the AutoFocus point with the '
         'fewest pixels within DROP mAP of the pyramid, for each DROP: run '
         'on a val split, then test the chosen --af-points on test')
+    parser.add_argument(
+        '--choose-z', type=float, default=0., metavar='Z',
+        help='with --choose-within: a point qualifies only when its drop '
+        'plus Z jackknife standard errors is within DROP (a margin for the '
+        'val-to-test shift; 1.645 is one-sided 95%%). Default: 0')
+    parser.add_argument(
+        '--jackknife-folds', type=int, default=None, metavar='K',
+        help='store drop_se, the delete-a-group jackknife standard error of '
+        'each point\'s mAP drop against the pyramid, from K interleaved '
+        'groups of images (default: 10 when --choose-z > 0, else off)')
     return parser.parse_args(argv)
 
 
@@ -160,6 +176,24 @@ def check_focus_weights(ckpt: dict, path: str) -> None:
             'autofocus from --methods')
 
 
+def add_drop_se(results: List[dict], methods: list, ann_file: str,
+                img_ids: List[int], cat_ids: List[int], folds: int) -> None:
+    """Store ``drop_se`` (jackknife SE of the mAP drop against the pyramid,
+    in points) in each AutoFocus / oracle / single / SAHI result."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(ann_file)
+    loo = [leave_fold_out_maps(gt, img_ids, m.dets, cat_ids, folds)
+           for m in methods]
+    k = next(i for i, r in enumerate(results) if r['group'] == 'pyramid')
+    for i, r in enumerate(results):
+        if i != k:
+            r['drop_se'] = jackknife_se(loo[k], loo[i])
+
+
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     if args.choose_within and not {'pyramid', 'autofocus'} <= set(
@@ -167,6 +201,19 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         raise ValueError('--choose-within compares AutoFocus points with '
                          'the pyramid: --methods needs pyramid and '
                          'autofocus')
+    if args.choose_z < 0:
+        raise ValueError(f'--choose-z must be >= 0, got {args.choose_z}')
+    if args.choose_z > 0 and not args.choose_within:
+        raise ValueError('--choose-z is a margin of --choose-within: give '
+                         '--choose-within DROP...')
+    if args.jackknife_folds is None:
+        args.jackknife_folds = 10 if args.choose_z > 0 else 0
+    if args.choose_z > 0 and args.jackknife_folds < 2:
+        raise ValueError('--choose-z needs --jackknife-folds >= 2, got '
+                         f'{args.jackknife_folds}')
+    if args.jackknife_folds and 'pyramid' not in args.methods:
+        raise ValueError('--jackknife-folds measures drops against the '
+                         'pyramid: --methods needs pyramid')
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from mmdet.registry import MODELS
@@ -244,9 +291,12 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
             ]
         r.update(coco_eval(ann_file, img_ids, m.dets, cat_ids))
         results.append(r)
+    if args.jackknife_folds:
+        add_drop_se(results, methods, ann_file, img_ids, cat_ids,
+                    args.jackknife_folds)
     table = results_table(results)
     print(table)
-    chosen = chosen_lines(results, args.choose_within) if (
+    chosen = chosen_lines(results, args.choose_within, args.choose_z) if (
         args.choose_within) else []
     for line in chosen:
         print(line)
